@@ -1,0 +1,112 @@
+"""Font roles (body, hei, kai, …) → chains of installed faces with per-character fallback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from typeset.errors import InputError
+from typeset.font.face import Face, find_face, known_families, open_face
+
+# Used when a spec names no roles file: the same choices as the project's fonts/roles.yaml.
+DEFAULT_ROLES: dict[str, list[dict]] = {
+    "body": [{"family": "Noto Serif CJK SC", "weight": "regular"},
+             {"family": "Noto Sans CJK SC", "weight": "regular"}],
+    "song-bold": [{"family": "Noto Serif CJK SC", "weight": "bold"},
+                  {"family": "Noto Sans CJK SC", "weight": "bold"}],
+    "hei": [{"family": "Noto Sans CJK SC", "weight": "bold"},
+            {"family": "Noto Serif CJK SC", "weight": "bold"}],
+    "hei-light": [{"family": "Noto Sans CJK SC", "weight": "regular"},
+                  {"family": "Noto Serif CJK SC", "weight": "regular"}],
+    "kai": [{"family": "LXGW WenKai", "weight": "regular"},
+            {"family": "Noto Serif CJK SC", "weight": "regular"}],
+}
+
+
+@dataclass
+class FontChain:
+    """The faces of one role, first choice first."""
+
+    role: str
+    faces: list[Face]
+    missing: dict[str, int] = field(default_factory=dict)   # char → count with no face at all
+    fallback_used: dict[str, str] = field(default_factory=dict)  # char → face name used
+
+    @property
+    def primary(self) -> Face:
+        return self.faces[0]
+
+    def face_for(self, ch: str) -> Face:
+        for i, face in enumerate(self.faces):
+            if face.has(ch):
+                if i:
+                    self.fallback_used.setdefault(ch, face.ps_name)
+                return face
+        return self.faces[0]
+
+    def has(self, ch: str) -> bool:
+        return any(f.has(ch) for f in self.faces)
+
+    def advance(self, ch: str) -> int:
+        return self.face_for(ch).advance(ch)
+
+
+class FontBook:
+    """All roles of a page, opened on first use."""
+
+    def __init__(self, roles: dict[str, list[dict]], source: str = "fonts") -> None:
+        self.roles = roles
+        self.source = source
+        self._chains: dict[str, FontChain] = {}
+
+    def chain(self, role: str) -> FontChain:
+        if role not in self._chains:
+            if role not in self.roles:
+                raise InputError(self.source, f"font role '{role}' is not defined",
+                                 hint=f"define it or use one of: {', '.join(sorted(self.roles))}")
+            faces = []
+            for n, entry in enumerate(self.roles[role]):
+                ref = find_face(entry["family"], entry.get("weight", "regular"))
+                if ref is None:
+                    if n == 0:
+                        close = [f for f in known_families() if "CJK" in f or "Kai" in f][:8]
+                        raise InputError(
+                            self.source, f"font '{entry['family']}' is not installed",
+                            field=f"{role}[0].family",
+                            hint="install it (Debian: apt-get install fonts-noto-cjk "
+                                 "fonts-lxgw-wenkai) or use an installed family"
+                                 + (f", e.g. {', '.join(close)}" if close else ""))
+                    continue
+                faces.append(open_face(ref))
+            self._chains[role] = FontChain(role, faces)
+        return self._chains[role]
+
+    def all_chains(self) -> list[FontChain]:
+        return [self._chains[k] for k in sorted(self._chains)]
+
+
+def load_roles(path: Path | None) -> tuple[dict[str, list[dict]], str]:
+    """Read a roles file (YAML) or return the built-in roles."""
+    if path is None:
+        return DEFAULT_ROLES, "built-in font roles"
+    from typeset.spec.yamlload import load_yaml
+
+    data = load_yaml(path, "font roles file")
+    roles: dict[str, list[dict]] = dict(DEFAULT_ROLES)  # a file overrides the roles it names
+    for role, entries in data.items():
+        if not isinstance(entries, list) or not entries:
+            raise InputError(str(path), "a role needs a list of faces", line=data.line_of(role),
+                             field=role, hint="e.g. body: [{family: Noto Serif CJK SC, weight: regular}]")
+        clean = []
+        for k, e in enumerate(entries):
+            if not isinstance(e, dict) or "family" not in e:
+                raise InputError(str(path), "each face needs a family", line=entries.item_lines[k],
+                                 field=f"{role}[{k}]")
+            unknown = set(e) - {"family", "weight"}
+            if unknown:
+                raise InputError(str(path), f"unknown key {sorted(unknown)[0]!r}",
+                                 line=entries.item_lines[k], field=f"{role}[{k}]",
+                                 hint="a face has only family and weight")
+            clean.append({"family": str(e["family"]), "weight": e.get("weight", "regular")})
+        roles[str(role)] = clean
+    return roles, str(path)

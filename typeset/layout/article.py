@@ -1,0 +1,153 @@
+"""An article block: headline group across the top (盖文题), then body text in its columns."""
+
+from __future__ import annotations
+
+from typeset import display as D
+from typeset.errors import InputError
+from typeset.layout.compose import Composer
+from typeset.layout.flow import Flow, Frame
+from typeset.layout.grid import BASELINE_RATIO, Grid
+from typeset.layout.headline import DisplayStyle, break_display, place_x, set_display
+from typeset.layout.story import FlowPiece, StoryReport, flow_story
+from typeset.spec.content import Content, load_content
+from typeset.spec.model import BlockSpec, Placement
+from typeset.units import parse_length
+
+HEADLINE_PART_GAP = 0.35   # space between 引题, 主题 and 副题, in units of the title size
+BOX_RULE = 0.5             # pt, frame of a boxed article (正线 weight, ≥ 0.3 pt for print)
+BOX_PADDING_CHARS = 1      # body characters of air inside a box
+
+
+def default_title_size(columns: int) -> float:
+    """主题 size by headline width: lead stories 小初 (36 pt), narrower ones smaller (§4.4)."""
+    if columns >= 4:
+        return 36.0
+    if columns == 3:
+        return 24.0
+    if columns == 2:
+        return 18.0
+    return 14.0
+
+
+def _opt_size(block: BlockSpec, key: str, default: float) -> float:
+    if key not in block.options:
+        return default
+    try:
+        return parse_length(block.options[key])
+    except ValueError as exc:
+        r = block.options["_reader"]
+        raise r.error(key, str(exc)) from None
+
+
+def column_frames(grid: Grid, place: Placement, inset: float = 0.0) -> list[Frame]:
+    """One frame per basic column of a placement."""
+    return [Frame(grid.column_x(c) + inset, grid.spec.column_width - 2 * inset, place.line,
+                  place.lines)
+            for c in range(place.column, place.column + place.columns)]
+
+
+def headline_block(composer: Composer, grid: Grid, parts: list[tuple[str, DisplayStyle]],
+                   x: float, width: float, line: int, lines: int | None, owner: str,
+                   page: D.Page) -> int:
+    """Set headline parts centred in a band of whole grid lines; return the lines used."""
+    set_parts = []
+    for text, style in parts:
+        if text:
+            set_parts.append((break_display(composer, text, style, width), style))
+    height = 0.0
+    for n, (texts, style) in enumerate(set_parts):
+        height += len(texts) * style.size + (len(texts) - 1) * style.size * 0.3
+        if n:
+            height += HEADLINE_PART_GAP * set_parts[0][1].size * 0.5 + style.size * 0.2
+    alloc = lines if lines is not None else grid.lines_for(height) + 2
+    band_top = grid.line_top(line)
+    band_h = alloc * grid.pitch - grid.spec.line_gap
+    y = band_top + (band_h - height) / 2
+    for n, (texts, style) in enumerate(set_parts):
+        if n:
+            y += HEADLINE_PART_GAP * set_parts[0][1].size * 0.5 + style.size * 0.2
+        for t in texts:
+            dl = set_display(composer, t, style, owner)
+            baseline = y + BASELINE_RATIO * style.size
+            lx = place_x(x, width, dl.width, style.align)
+            page.items += dl.runs_for(lx, baseline, owner)
+            page.lines.append(D.LineInfo(owner, "headline", t, x, width, round(dl.width, 3),
+                                         round(baseline, 3), 0, True))
+            y += style.size * 1.3
+        y -= style.size * 0.3
+    return alloc
+
+
+def body_pieces(content: Content, byline_mode: str = "top") -> list[FlowPiece]:
+    """The flow of an article: byline, paragraphs with jump lines, subheads."""
+    meta = content.meta
+    pieces: list[FlowPiece] = []
+    if meta.get("byline") and byline_mode == "top":
+        pieces.append(FlowPiece("byline", [(meta["byline"], "kai")],
+                                style=None, align="left"))
+    parts = content.parts()
+    first_para = True
+    for n, part in enumerate(parts):
+        if part.kind == "subhead":
+            pieces.append(FlowPiece("subhead", [(part.text, "hei")], align="center"))
+            continue
+        runs = [(part.text, "body")]
+        indent = True
+        if first_para and meta.get("continued_from"):
+            runs.insert(0, (f"（上接{meta['continued_from']}版）", "hei"))
+            indent = False  # the continued paragraph began on the other page
+        first_para = False
+        pieces.append(FlowPiece("para", runs, indent=indent))
+    if meta.get("continues_on") and pieces and pieces[-1].kind == "para":
+        pieces[-1].runs.append((f"（下转{meta['continues_on']}版）", "hei"))
+    return pieces
+
+
+def layout_article(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> StoryReport:
+    content = load_content(block.source, "article")
+    report = StoryReport(block.id, "article")
+    place = block.place
+    x, _, width, _ = grid.rect(place)
+    boxed = bool(block.options.get("box", False))
+    inset = BOX_PADDING_CHARS * grid.size if boxed else 0.0
+    size_title = _opt_size(block, "title_size", default_title_size(place.columns))
+    size_sub = _opt_size(block, "subtitle_size", max(grid.size * 1.5, round(size_title * 0.45)))
+    size_kicker = _opt_size(block, "kicker_size", size_sub)
+    align = block.options.get("align", "center")
+    if align not in ("center", "left", "right"):
+        raise block.options["_reader"].error("align", "must be center, left or right")
+    meta = content.meta
+    if not meta.get("title"):
+        raise InputError(str(block.source), "an article needs a title in its front matter",
+                         line=1, field="title", hint="add `title: …` between the --- lines")
+    parts = [
+        (meta.get("kicker", ""), DisplayStyle(size_kicker, block.options.get("kicker_font", "kai"), align)),
+        (meta["title"], DisplayStyle(size_title, block.options.get("title_font", "song-bold"), align)),
+        (meta.get("subtitle", ""), DisplayStyle(size_sub, block.options.get("subtitle_font", "kai"), align)),
+    ]
+    fixed = block.options.get("headline_lines")
+    if fixed is not None and (isinstance(fixed, bool) or not isinstance(fixed, int) or fixed < 1):
+        raise block.options["_reader"].error("headline_lines", "must be a whole number of lines")
+    used = headline_block(composer, grid, parts, x + inset, width - 2 * inset, place.line, fixed,
+                          block.id, page)
+    if used >= place.lines:
+        raise block.options["_reader"].error(
+            "lines", f"the headline needs {used} lines and leaves no room for the body",
+            hint="make the block taller or set headline_lines")
+    if block.frames:
+        frames = [f for p in block.frames for f in column_frames(grid, p, inset)]
+    else:
+        body = Placement(place.column, place.columns, place.line + used, place.lines - used)
+        frames = column_frames(grid, body, 0.0)
+        if boxed:
+            frames[0].x += inset
+            frames[0].width -= inset
+            frames[-1].width -= inset
+    flow = Flow(frames, grid.size)
+    pieces = body_pieces(content, block.options.get("byline", "top"))
+    flow_story(pieces, flow, grid, composer, block.id, report, page)
+    if boxed:
+        bx, by, bw, bh = grid.rect(place)
+        page.items.append(D.Rect(bx, by - grid.spec.line_gap / 2, bw, bh + grid.spec.line_gap,
+                                 stroke=D.K100, stroke_width=BOX_RULE, owner=block.id))
+    return report

@@ -1,0 +1,114 @@
+"""Bridge from the text engine to the display list: compose paragraphs, emit glyph runs.
+
+A Composer holds the page's fonts and composition settings. It turns styled runs into prepared
+paragraphs (normalised, atomised, measured), breaks them for given line widths, and turns set
+lines into GlyphRuns at page positions, one run per face per line. It also records what an
+editor must hear about: normalisations, characters taken from a fallback font, characters no
+font has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from typeset import display as D
+from typeset.font.roles import FontBook
+from typeset.spec.model import TextSpec
+from typeset.text import classes as C
+from typeset.text.atoms import EM, INDENT, Settings, atomize
+from typeset.text.justify import SetLine, set_line
+from typeset.text.linebreak import Broken, Prepared, break_paragraph, prepare
+from typeset.text.normalize import normalize
+
+
+@dataclass
+class Notice:
+    """Something the report should show: kind, where, what."""
+
+    kind: str
+    owner: str
+    detail: str
+
+
+@dataclass
+class Composer:
+    fonts: FontBook
+    text: TextSpec
+    notices: list[Notice] = field(default_factory=list)
+    missing: list[Notice] = field(default_factory=list)
+
+    def settings(self, indent: bool = True) -> Settings:
+        t = self.text
+        return Settings(level=t.kinsoku, punct_style=t.punctuation, compress_stops=t.compress_stops,
+                        cjk_latin_gap=round(t.cjk_latin_gap * EM),
+                        cjk_digit_gap=round(t.cjk_digit_gap * EM),
+                        indent=round(t.indent * EM) if indent else 0)
+
+    def prepare(self, runs: list[tuple[str, str]], owner: str, indent: bool = True,
+                settings: Settings | None = None) -> Prepared:
+        """Normalise and atomise styled runs [(text, font role)] into a prepared paragraph."""
+        clean = []
+        for text, role in runs:
+            new, changes = normalize(text)
+            for ch in changes:
+                self.notices.append(Notice("normalised", owner, f"{ch.before} → {ch.after}"))
+            clean.append((new, role))
+        s = settings or self.settings(indent)
+        atoms = atomize(clean, self.fonts.chain, s, indent=indent and s.indent > 0,
+                        has_glyph_for=lambda role: self.fonts.chain(role).has)
+        return prepare(atoms, s)
+
+    def break_lines(self, p: Prepared, width_of, first_line: int = 0) -> Broken:
+        return break_paragraph(p, width_of, first_line)
+
+    def natural_width(self, p: Prepared) -> int:
+        """Width of the whole paragraph set on one line, 1/1000 em (for headlines)."""
+        n = len(p.atoms)
+        return round(set_line(p, 0, n, 10**9, True).width) if n else 0
+
+    def emit(self, p: Prepared, line: SetLine, x: float, baseline: float, size: float,
+             owner: str, role: str, color: D.CMYK = D.K100, vertical: bool = False) -> list[D.GlyphRun]:
+        """GlyphRuns for one set line whose left edge is at x (pt)."""
+        runs: dict[str, D.GlyphRun] = {}
+        order: list[str] = []
+        scale = size / EM
+        for pa in line.atoms:
+            atom = p.atoms[pa.index]
+            if atom.cls == INDENT:
+                continue
+            chain = self.fonts.chain(atom.style)
+            for g in atom.glyphs:
+                face = chain.face_for(g.char)
+                if not chain.has(g.char):
+                    self.missing.append(Notice(
+                        "missing-glyph", owner,
+                        f"U+{ord(g.char):04X} {g.char} (at character {atom.start + 1}) is in no "
+                        f"font of role '{atom.style}'"))
+                key = face.key
+                self.fonts_used[key] = face
+                run = runs.get(key)
+                if run is None:
+                    run = runs[key] = D.GlyphRun(key, size, baseline, [], color, role, owner)
+                    order.append(key)
+                gx = x + (pa.x + g.dx) * scale
+                gid = face.gid(g.char)
+                run.glyphs.append(D.Glyph(round(gx, 3), gid, g.text))
+        return [runs[k] for k in order]
+
+    @property
+    def fonts_used(self) -> dict:
+        if not hasattr(self, "_fonts_used"):
+            self._fonts_used = {}
+        return self._fonts_used
+
+
+def line_chars(p: Prepared, line: SetLine) -> str:
+    return "".join(p.atoms[pa.index].text for pa in line.atoms if p.atoms[pa.index].cls != INDENT)
+
+
+def count_chars(text: str) -> int:
+    """Characters an editor counts (字数): everything but spaces."""
+    return sum(1 for ch in text if not ch.isspace())
+
+
+__all__ = ["Composer", "Notice", "line_chars", "count_chars", "C"]

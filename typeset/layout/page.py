@@ -1,0 +1,47 @@
+"""A whole page: every block of the spec laid out into one display list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from typeset import display as D
+from typeset.font.roles import FontBook, load_roles
+from typeset.layout.article import layout_article
+from typeset.layout.compose import Composer
+from typeset.layout.grid import Grid
+from typeset.layout.story import StoryReport
+from typeset.spec.model import Spec
+
+
+@dataclass
+class PageResult:
+    page: D.Page
+    reports: list[StoryReport]
+    composer: Composer
+    grid: Grid
+    faces: dict = field(default_factory=dict)
+
+
+LAYOUTS = {"article": layout_article}
+
+
+def layout_page(spec: Spec, progress=None) -> PageResult:
+    roles, source = load_roles(spec.fonts)
+    book = FontBook(roles, source)
+    composer = Composer(book, spec.text)
+    grid = Grid.on_page(spec.grid, spec.page)
+    title = spec.header.paper if spec.header and spec.header.paper else spec.name
+    page = D.Page(spec.page.width, spec.page.height, title=title)
+    reports: list[StoryReport] = []
+    from typeset.layout import elements  # registers the other block kinds
+
+    for n, block in enumerate(spec.blocks):
+        if progress:
+            progress(f"layout {block.id} ({n + 1}/{len(spec.blocks)})")
+        fn = LAYOUTS.get(block.kind) or elements.LAYOUTS[block.kind]
+        report = fn(block, grid, composer, page)
+        if report is not None:
+            reports.append(report)
+    if spec.header is not None:
+        elements.page_header(spec, grid, composer, page)
+    return PageResult(page, reports, composer, grid, dict(composer.fonts_used))

@@ -1,0 +1,141 @@
+"""Body text of a story flowing through its frames: paragraphs, subheads, bylines.
+
+Every body baseline sits on the page grid. Subheads take whole grid lines and are never left at
+the foot of a column without two body lines under them. A paragraph carried into the next
+column keeps going without a new indent. What does not fit is counted to the character.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from typeset import display as D
+from typeset.layout.compose import Composer, count_chars, line_chars
+from typeset.layout.flow import Flow
+from typeset.layout.grid import BASELINE_RATIO, Grid
+from typeset.layout.headline import DisplayStyle, break_display, place_x, set_display
+from typeset.text.atoms import EM
+from typeset.text.justify import set_line
+
+SUBHEAD_LINES = 2          # an in-body subhead takes two grid lines, text centred (clreq 4.1)
+LINES_AFTER_SUBHEAD = 2    # at least two body lines must follow a subhead in its column (§2.9)
+SUBHEAD_SIZE_RATIO = 7 / 6  # subhead 10.5 pt (五号) over 9 pt (小五) body
+
+
+@dataclass
+class FlowPiece:
+    """One thing to flow: a paragraph (styled runs) or a display line such as a subhead."""
+
+    kind: str                         # para | subhead | byline | title
+    runs: list[tuple[str, str]]       # (text, font role)
+    indent: bool = True
+    style: DisplayStyle | None = None
+    align: str = "left"
+
+
+@dataclass
+class StoryReport:
+    id: str
+    kind: str
+    capacity_lines: int = 0
+    used_lines: int = 0
+    empty_lines: int = 0
+    overflow_lines: int = 0
+    overflow_chars: int = 0
+    overflow_text: str = ""
+    issues: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.overflow_chars or self.overflow_lines:
+            return "overflow"
+        return "ok" if self.empty_lines <= 2 else "underset"
+
+
+def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Composer, owner: str,
+               report: StoryReport, page: D.Page) -> None:
+    """Flow pieces into the frames, appending glyph runs and line facts to the page."""
+    size = grid.size
+    k = 0  # current flow line
+    overflow_parts: list[str] = []
+    for n, piece in enumerate(pieces):
+        if piece.kind == "para":
+            k = _flow_paragraph(piece, flow, grid, composer, owner, report, page, k, overflow_parts)
+            continue
+        # display pieces (subhead, byline, brief title) take whole grid lines
+        style = piece.style or DisplayStyle(size, piece.runs[0][1], piece.align)
+        probe = flow.slot(k)
+        measure = probe.width if probe else (flow.frames[-1].width if flow.frames else 0)
+        texts = break_display(composer, piece.runs[0][0], style, measure)
+        need = _display_lines(texts, style, grid) if piece.kind == "subhead" else len(texts)
+        following = LINES_AFTER_SUBHEAD if piece.kind in ("subhead", "title") else 0
+        if probe is not None and not flow.at_frame_top(k) and \
+                flow.left_in_frame(k) < need + following:
+            k = flow.next_frame_start(k)
+        if flow.slot(k) is None or flow.left_in_frame(k) < need:
+            overflow_parts.append(piece.runs[0][0])
+            report.overflow_lines += need
+            k += need
+            continue
+        slot = flow.slot(k)
+        band_top = grid.line_top(slot.line)
+        band_h = need * grid.pitch - grid.spec.line_gap
+        heights = [style.size for _ in texts]
+        leading = style.size * 0.25
+        block_h = sum(heights) + leading * (len(texts) - 1)
+        y = band_top + (band_h - block_h) / 2
+        for i, t in enumerate(texts):
+            dl = set_display(composer, t, style, owner)
+            if piece.kind == "subhead" or piece.kind == "title":
+                baseline = y + BASELINE_RATIO * style.size
+                grid_line = 0
+            else:
+                baseline = grid.baseline(slot.line + i)
+                grid_line = slot.line + i
+            x = place_x(slot.x, slot.width, dl.width, style.align)
+            page.items += dl.runs_for(x, baseline, owner)
+            page.lines.append(D.LineInfo(owner, piece.kind, t, slot.x, slot.width, dl.width,
+                                         baseline, grid_line, True))
+            y += style.size + leading
+        report.used_lines += need
+        k += need
+    report.capacity_lines = flow.total
+    report.empty_lines = max(0, flow.total - k)
+    if overflow_parts:
+        report.overflow_text = "".join(overflow_parts)
+        report.overflow_chars = count_chars(report.overflow_text)
+
+
+def _display_lines(texts: list[str], style: DisplayStyle, grid: Grid) -> int:
+    """Grid lines a subhead needs: its own height plus about one line of air."""
+    h = len(texts) * style.size * 1.25
+    return max(SUBHEAD_LINES, grid.lines_for(h) + 1)
+
+
+def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer, owner: str,
+                    report: StoryReport, page: D.Page, k: int, overflow_parts: list[str]) -> int:
+    p = composer.prepare(piece.runs, owner, indent=piece.indent)
+    if not p.atoms:
+        return k
+    broken = composer.break_lines(p, flow.width_em, k)
+    for issue in broken.issues:
+        report.issues.append(f"{issue.kind} at paragraph line {issue.line + 1}: {issue.detail}")
+    size = grid.size
+    for li, (i, j) in enumerate(broken.lines):
+        last = j == len(p.atoms)
+        slot = flow.slot(k)
+        if slot is None:
+            rest = "".join(a.text for a in p.atoms[i:])
+            overflow_parts.append(rest)
+            report.overflow_lines += len(broken.lines) - li
+            return k + len(broken.lines) - li
+        target = flow.width_em(k)
+        line = set_line(p, i, j, target, last)
+        baseline = grid.baseline(slot.line)
+        page.items += composer.emit(p, line, slot.x, baseline, size, owner, "body")
+        page.lines.append(D.LineInfo(owner, "body", line_chars(p, line), slot.x, slot.width,
+                                     round(line.width * size / EM, 3), baseline, slot.line, last,
+                                     slot.frame))
+        report.used_lines += 1
+        k += 1
+    return k

@@ -1,0 +1,29 @@
+"""Photos into the PDF: cropped to the placed box, converted to grey or CMYK (never RGB)."""
+
+from __future__ import annotations
+
+from PIL import Image as PILImage
+from reportlab.lib.utils import ImageReader
+
+from typeset import display as D
+
+
+def prepared_image(item: D.Image) -> PILImage.Image:
+    """The photo cropped to its placed box and converted for print."""
+    with PILImage.open(item.path) as im:
+        im.load()
+        w, h = im.size
+        l, t, r, b = item.crop
+        box = (round(l * w), round(t * h), round(r * w), round(b * h))
+        im = im.crop(box)
+        if im.mode in ("P", "LA", "RGBA", "PA"):
+            im = im.convert("RGBA")
+            bg = PILImage.new("RGB", im.size, (255, 255, 255))
+            bg.paste(im, mask=im.split()[-1])
+            im = bg
+        return im.convert("L") if item.grey else im.convert("CMYK")
+
+
+def draw_image(canvas, item: D.Image, page_h: float) -> None:
+    im = prepared_image(item)
+    canvas.drawImage(ImageReader(im), item.x, page_h - item.y - item.h, item.w, item.h)

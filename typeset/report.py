@@ -1,0 +1,73 @@
+"""The fit report: per story, lines used, empty lines, what did not fit (to the character)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typeset.layout.page import PageResult
+
+
+def report_data(result: PageResult, spec_name: str) -> dict:
+    stories = []
+    for r in result.reports:
+        stories.append({
+            "id": r.id, "kind": r.kind, "status": r.status,
+            "capacity_lines": r.capacity_lines, "used_lines": r.used_lines,
+            "empty_lines": r.empty_lines, "overflow_lines": r.overflow_lines,
+            "overflow_chars": r.overflow_chars, "overflow_text": r.overflow_text,
+            "issues": r.issues,
+        })
+    comp = result.composer
+    missing = sorted({f"{n.owner}: {n.detail}" for n in comp.missing})
+    fallback = {}
+    for chain in comp.fonts.all_chains():
+        for ch, face in sorted(chain.fallback_used.items()):
+            fallback[f"U+{ord(ch):04X} {ch}"] = f"{chain.role} → {face}"
+    normalised: dict[str, int] = {}
+    for n in comp.notices:
+        if n.kind == "normalised":
+            normalised[n.detail] = normalised.get(n.detail, 0) + 1
+    return {
+        "spec": spec_name,
+        "stories": stories,
+        "overflow": any(s["status"] == "overflow" for s in stories),
+        "missing_glyphs": missing,
+        "fallback_glyphs": fallback,
+        "normalised": dict(sorted(normalised.items())),
+    }
+
+
+def write_report(data: dict, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def format_table(data: dict) -> str:
+    rows = [("story", "kind", "status", "lines", "empty", "over lines", "over chars")]
+    for s in data["stories"]:
+        rows.append((s["id"], s["kind"], s["status"], f"{s['used_lines']}/{s['capacity_lines']}",
+                     str(s["empty_lines"]), str(s["overflow_lines"]), str(s["overflow_chars"])))
+    widths = [max(_w(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for n, r in enumerate(rows):
+        out.append("  ".join(c + " " * (widths[i] - _w(c)) for i, c in enumerate(r)).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    for s in data["stories"]:
+        if s["overflow_text"]:
+            snippet = s["overflow_text"][:40] + ("…" if len(s["overflow_text"]) > 40 else "")
+            out.append(f"  {s['id']}: did not fit: {snippet}")
+        for issue in s["issues"]:
+            out.append(f"  {s['id']}: {issue}")
+    for m in data["missing_glyphs"]:
+        out.append(f"  missing glyph: {m}")
+    return "\n".join(out)
+
+
+def _w(text: str) -> int:
+    """Display width in terminal cells (CJK characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

@@ -1,0 +1,329 @@
+"""YAML page spec → validated Spec, with errors that name file, line and field."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date
+from pathlib import Path
+
+from typeset.errors import InputError
+from typeset.spec.model import (
+    BlockSpec, GridSpec, HeaderSpec, PageSpec, Placement, Spec, TextSpec,
+)
+from typeset.spec.yamlload import LDict, LList, load_yaml
+from typeset.units import parse_length
+
+TOP_KEYS = {"page", "grid", "text", "fonts", "header", "blocks", "allow_outside_paths"}
+PAGE_KEYS = {"size", "margin_top", "margin_left"}
+GRID_KEYS = {"columns", "column_chars", "gutter_chars", "body_size", "line_gap", "lines"}
+TEXT_KEYS = {"kinsoku", "punctuation", "compress_stops", "cjk_latin_gap", "cjk_digit_gap", "indent"}
+HEADER_KEYS = {"paper", "date", "page", "section", "editor", "designer", "proofreader", "credits"}
+PLACE_KEYS = {"column", "columns", "line", "lines"}
+COMMON_KEYS = PLACE_KEYS | {"id", "type", "frames"}
+KIND_KEYS = {
+    "article": {"article", "headline_lines", "align", "title_size", "title_font", "subtitle_size",
+                "subtitle_font", "kicker_size", "kicker_font", "byline", "box", "title_vertical",
+                "title_columns"},
+    "briefs": {"briefs", "masthead", "masthead_lines", "masthead_style", "box", "title_size"},
+    "photo": {"photo", "caption", "fit", "focus", "photo_lines", "title_size", "box"},
+    "rule": {"rule", "weight", "orientation"},
+    "box": {"box", "weight", "tint"},
+}
+SOURCE_KEY = {"article": "article", "briefs": "briefs", "photo": "photo"}
+
+
+def _suggest(key: str, allowed: set[str]) -> str | None:
+    close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(sorted(allowed))}"
+
+
+class _Reader:
+    """Reads one YAML mapping, remembering the file for error messages."""
+
+    def __init__(self, file: str, data: LDict, where: str) -> None:
+        self.file, self.data, self.where = file, data, where
+
+    def error(self, key: str | None, message: str, hint: str | None = None) -> InputError:
+        line = self.data.line_of(key) if key else self.data.line
+        fld = f"{self.where}.{key}" if key and self.where else (key or self.where or None)
+        return InputError(self.file, message, line=line, field=fld, hint=hint)
+
+    def check_keys(self, allowed: set[str]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                raise self.error(key, f"unknown key '{key}'", _suggest(key, allowed))
+
+    def get(self, key, default=None):
+        return self.data.get(key, default)
+
+    def length(self, key: str, default: float | None, positive: bool = True) -> float | None:
+        if key not in self.data:
+            return default
+        try:
+            v = parse_length(self.data[key])
+        except ValueError as exc:
+            raise self.error(key, str(exc)) from None
+        if positive and v <= 0:
+            raise self.error(key, f"must be greater than zero, got {self.data[key]!r}")
+        return v
+
+    def integer(self, key: str, default: int | None, low: int = 1, high: int = 10_000) -> int | None:
+        if key not in self.data:
+            return default
+        v = self.data[key]
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise self.error(key, f"must be a whole number, got {v!r}")
+        if not low <= v <= high:
+            raise self.error(key, f"must be between {low} and {high}, got {v}")
+        return v
+
+    def number(self, key: str, default: float, low: float, high: float) -> float:
+        if key not in self.data:
+            return default
+        v = self.data[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise self.error(key, f"must be a number, got {v!r}")
+        if not low <= v <= high:
+            raise self.error(key, f"must be between {low} and {high}, got {v}")
+        return float(v)
+
+    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
+        if key not in self.data:
+            return default
+        v = self.data[key]
+        if v not in choices:
+            raise self.error(key, f"must be one of {', '.join(choices)}, got {v!r}")
+        return v
+
+    def boolean(self, key: str, default: bool) -> bool:
+        if key not in self.data:
+            return default
+        v = self.data[key]
+        if not isinstance(v, bool):
+            raise self.error(key, f"must be true or false, got {v!r}")
+        return v
+
+    def text(self, key: str, default: str = "") -> str:
+        if key not in self.data:
+            return default
+        v = self.data[key]
+        if isinstance(v, (dict, list)) or v is None:
+            raise self.error(key, f"must be text, got {v!r}")
+        return str(v)
+
+    def mapping(self, key: str) -> "_Reader":
+        v = self.data.get(key)
+        if v is None:
+            empty = LDict()
+            empty.line, empty.key_lines = self.data.line_of(key), {}
+            return _Reader(self.file, empty, key if not self.where else f"{self.where}.{key}")
+        if not isinstance(v, LDict):
+            raise self.error(key, "must be a mapping (key: value lines)")
+        return _Reader(self.file, v, key if not self.where else f"{self.where}.{key}")
+
+
+def project_root(spec_path: Path) -> Path:
+    """The folder that relative paths may not leave: the nearest ancestor holding a project
+    marker (.git, pyproject.toml, typeset.toml), else the spec's own folder."""
+    d = spec_path.resolve().parent
+    for cand in (d, *d.parents):
+        if any((cand / m).exists() for m in (".git", "pyproject.toml", "typeset.toml")):
+            return cand
+    return d
+
+
+def resolve_path(r: _Reader, key: str, spec_path: Path, allow_outside: bool,
+                 value: str | None = None) -> Path:
+    raw = value if value is not None else r.text(key)
+    if not raw.strip():
+        raise r.error(key, "needs a file path")
+    p = Path(raw)
+    if p.is_absolute() and not allow_outside:
+        raise r.error(key, f"absolute path {raw!r} is not allowed",
+                      hint="use a path relative to the spec file, or set allow_outside_paths: true")
+    full = (spec_path.parent / p).resolve()
+    root = project_root(spec_path)
+    if not allow_outside and root not in (full, *full.parents):
+        raise r.error(key, f"path {raw!r} leads outside the project folder {root}",
+                      hint="keep content inside the project, or set allow_outside_paths: true")
+    return full
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def _header(r: _Reader) -> HeaderSpec:
+    r.check_keys(HEADER_KEYS)
+    raw_date = r.get("date")
+    weekday = ""
+    if isinstance(raw_date, date):
+        date_text = f"{raw_date.year}年{raw_date.month}月{raw_date.day}日"
+        weekday = "星期" + WEEKDAYS[raw_date.weekday()]
+    elif raw_date is None:
+        date_text = ""
+    else:
+        raise r.error("date", f"must be a date like 2024-01-02, got {raw_date!r}")
+    credits = {}
+    for key, label in (("editor", "责任编辑"), ("designer", "美编"), ("proofreader", "校对")):
+        if key in r.data:
+            credits[label] = r.text(key)
+    return HeaderSpec(paper=r.text("paper"), date=date_text, weekday=weekday,
+                      page=r.text("page"), section=r.text("section"), credits=credits)
+
+
+def _placement(r: _Reader, grid: GridSpec) -> Placement:
+    for key in ("column", "line"):
+        if key not in r.data:
+            raise r.error(None, f"missing '{key}'", hint="place every block with column, columns, "
+                          "line and lines (grid cells, 1-based)")
+    col = r.integer("column", 1, 1, 10_000)
+    cols = r.integer("columns", 1, 1, 10_000)
+    line = r.integer("line", 1, 1, 100_000)
+    lines = r.integer("lines", None, 1, 100_000)
+    if lines is None:
+        raise r.error(None, "missing 'lines'", hint="how many grid lines the block is tall")
+    if col + cols - 1 > grid.columns:
+        raise r.error("columns", f"reaches column {col + cols - 1}, but the grid has "
+                      f"{grid.columns} columns", hint="reduce column or columns")
+    if line + lines - 1 > grid.lines:
+        raise r.error("lines", f"reaches line {line + lines - 1}, but the grid has "
+                      f"{grid.lines} lines", hint="reduce line or lines")
+    return Placement(col, cols, line, lines)
+
+
+def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Path,
+           allow_outside: bool) -> BlockSpec:
+    if not isinstance(data, LDict):
+        raise InputError(file, "each block must be a mapping", line=line, field=f"blocks[{index}]")
+    r = _Reader(file, data, f"blocks[{index}]")
+    kind = r.get("type")
+    if kind is None:
+        kind = next((k for k in KIND_KEYS if k in data), None)
+        if kind is None:
+            raise r.error(None, "cannot tell what this block is",
+                          hint=f"add type: one of {', '.join(KIND_KEYS)}")
+    if kind not in KIND_KEYS:
+        raise r.error("type", f"unknown block type '{kind}'", _suggest(str(kind), set(KIND_KEYS)))
+    r.check_keys(COMMON_KEYS | KIND_KEYS[kind])
+    block_id = r.text("id", f"{kind}-{index + 1}")
+    place = _placement(r, grid)
+    source = None
+    if kind in SOURCE_KEY:
+        key = SOURCE_KEY[kind]
+        if key not in data:
+            raise r.error(None, f"a {kind} block needs '{key}: <file>'")
+        source = resolve_path(r, key, spec_path, allow_outside)
+        if not source.is_file():
+            raise r.error(key, f"file not found: {r.text(key)}",
+                          hint=f"looked for {source}; paths are relative to the spec file")
+    frames = []
+    if "frames" in data:
+        fl = data["frames"]
+        if not isinstance(fl, LList) or not fl:
+            raise r.error("frames", "must be a list of {column, columns, line, lines}")
+        for k, fd in enumerate(fl):
+            if not isinstance(fd, LDict):
+                raise InputError(file, "each frame must be a mapping", line=fl.item_lines[k],
+                                 field=f"blocks[{index}].frames[{k}]")
+            fr = _Reader(file, fd, f"blocks[{index}].frames[{k}]")
+            fr.check_keys(PLACE_KEYS)
+            frames.append(_placement(fr, grid))
+    options = {k: v for k, v in data.items() if k not in COMMON_KEYS}
+    options["_reader"] = r
+    if kind == "photo" and "caption" in data:
+        options["caption_path"] = resolve_path(r, "caption", spec_path, allow_outside)
+        if not options["caption_path"].is_file():
+            raise r.error("caption", f"file not found: {r.text('caption')}")
+    return BlockSpec(block_id, kind, place, r.data.line, source, options, frames)
+
+
+def load_spec(path: Path) -> Spec:
+    """Read and validate a page spec. Raises InputError on any problem."""
+    file = str(path)
+    data = load_yaml(path, "spec")
+    top = _Reader(file, data, "")
+    top.check_keys(TOP_KEYS)
+    allow_outside = top.boolean("allow_outside_paths", False)
+
+    pr = top.mapping("page")
+    pr.check_keys(PAGE_KEYS)
+    page = PageSpec()
+    if "size" in pr.data:
+        size = pr.data["size"]
+        if not isinstance(size, list) or len(size) != 2:
+            raise pr.error("size", "must be [width, height], e.g. [390mm, 545mm]")
+        try:
+            page.width, page.height = (parse_length(v) for v in size)
+        except ValueError as exc:
+            raise pr.error("size", str(exc)) from None
+        if page.width <= 0 or page.height <= 0:
+            raise pr.error("size", "width and height must be greater than zero")
+        if page.width > 5000 or page.height > 5000:
+            raise pr.error("size", "is larger than any press sheet (over 1.7 m)")
+    page.margin_top = pr.length("margin_top", None, positive=False)
+    page.margin_left = pr.length("margin_left", None, positive=False)
+
+    gr = top.mapping("grid")
+    gr.check_keys(GRID_KEYS)
+    g = GridSpec()
+    g.columns = gr.integer("columns", g.columns, 1, 20)
+    g.column_chars = gr.integer("column_chars", g.column_chars, 4, 200)
+    g.gutter_chars = gr.number("gutter_chars", g.gutter_chars, 0, 10)
+    g.body_size = gr.length("body_size", g.body_size)
+    if not 4 <= g.body_size <= 72:
+        raise gr.error("body_size", f"{g.body_size:g} pt is not a body size (4–72 pt)")
+    g.line_gap = gr.length("line_gap", g.line_gap, positive=False)
+    if g.line_gap < 0:
+        raise gr.error("line_gap", "must not be negative")
+    g.lines = gr.integer("lines", g.lines, 1, 2000)
+    if g.width > page.width:
+        raise gr.error("columns", f"the type area is {g.width:.0f} pt wide but the page only "
+                       f"{page.width:.0f} pt", hint="use fewer columns or characters per column")
+    if g.height > page.height:
+        raise gr.error("lines", f"the type area is {g.height:.0f} pt tall but the page only "
+                       f"{page.height:.0f} pt", hint="use fewer lines or a smaller line gap")
+
+    tr = top.mapping("text")
+    tr.check_keys(TEXT_KEYS)
+    text = TextSpec(
+        kinsoku=tr.choice("kinsoku", "gb", ("basic", "gb", "strict")),
+        punctuation=tr.choice("punctuation", "quanjiao", ("quanjiao", "kaiming", "banjiao")),
+        compress_stops=tr.boolean("compress_stops", True),
+        cjk_latin_gap=tr.number("cjk_latin_gap", 0.25, 0, 0.5),
+        cjk_digit_gap=tr.number("cjk_digit_gap", 0.0, 0, 0.5),
+        indent=tr.number("indent", 2.0, 0, 4),
+    )
+
+    fonts = resolve_path(top, "fonts", path, allow_outside) if "fonts" in data else None
+    if fonts is not None and not fonts.is_file():
+        raise top.error("fonts", f"font roles file not found: {data['fonts']}")
+    header = _header(top.mapping("header")) if "header" in data else None
+
+    blocks_raw = data.get("blocks")
+    if not isinstance(blocks_raw, LList) or not blocks_raw:
+        raise top.error("blocks" if "blocks" in data else None,
+                        "the spec needs a list of blocks", hint="see README.md, section Page spec")
+    if len(blocks_raw) > 500:
+        raise top.error("blocks", f"{len(blocks_raw)} blocks is more than a page can hold (500)")
+    blocks = [_block(file, b, i, blocks_raw.item_lines[i], g, path, allow_outside)
+              for i, b in enumerate(blocks_raw)]
+    _check_ids_and_overlaps(file, blocks)
+    name = path.stem
+    return Spec(path, name, page, g, text, fonts, header, blocks, allow_outside)
+
+
+def _check_ids_and_overlaps(file: str, blocks: list[BlockSpec]) -> None:
+    seen: dict[str, BlockSpec] = {}
+    for b in blocks:
+        if b.id in seen:
+            raise InputError(file, f"block id '{b.id}' is used twice", line=b.line, field="id",
+                             hint=f"first used on line {seen[b.id].line}")
+        seen[b.id] = b
+    solid = [b for b in blocks if b.kind not in ("rule", "box")]
+    for i, a in enumerate(solid):
+        for b in solid[i + 1:]:
+            if a.place.overlaps(b.place):
+                raise InputError(
+                    file, f"blocks '{a.id}' ({a.place.describe()}, line {a.line}) and '{b.id}' "
+                    f"({b.place.describe()}) overlap", line=b.line, field=f"{b.id}",
+                    hint="move or shrink one of them; every grid cell holds one element")

@@ -1,0 +1,123 @@
+"""The validated, typed page spec: what the YAML says, with every size in pt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from typeset.units import PT_PER_MM
+
+
+@dataclass
+class GridSpec:
+    """The page grid (版心): columns of whole body characters and lines of fixed pitch."""
+
+    columns: int = 8               # 对开 broadsheet: 8 basic columns (typesetting-rules §4.1)
+    column_chars: int = 13         # 13 小五 characters per basic column
+    gutter_chars: float = 1.0      # one character between columns
+    body_size: float = 9.0         # 小五
+    line_gap: float = 3.0          # 1/3 of the body size (newspaper practice, §3.2)
+    lines: int = 118               # lines per column: 118 × 12 pt − 3 pt ≈ 499 mm
+
+    @property
+    def pitch(self) -> float:
+        return self.body_size + self.line_gap
+
+    @property
+    def column_width(self) -> float:
+        return self.column_chars * self.body_size
+
+    @property
+    def gutter(self) -> float:
+        return self.gutter_chars * self.body_size
+
+    @property
+    def width(self) -> float:
+        return self.columns * self.column_width + (self.columns - 1) * self.gutter
+
+    @property
+    def height(self) -> float:
+        return self.lines * self.pitch - self.line_gap
+
+
+@dataclass
+class PageSpec:
+    width: float = 390 * PT_PER_MM
+    height: float = 545 * PT_PER_MM
+    margin_top: float | None = None    # type area position; default: see layout.grid
+    margin_left: float | None = None
+
+
+@dataclass
+class TextSpec:
+    """Composition settings for body text (typesetting-rules §1–2)."""
+
+    kinsoku: str = "gb"
+    punctuation: str = "quanjiao"
+    compress_stops: bool = True
+    cjk_latin_gap: float = 0.25     # em
+    cjk_digit_gap: float = 0.0      # em
+    indent: float = 2.0             # em
+
+
+@dataclass
+class Placement:
+    """A rectangle of grid cells: 1-based first column and line, and their counts."""
+
+    column: int
+    columns: int
+    line: int
+    lines: int
+
+    @property
+    def last_column(self) -> int:
+        return self.column + self.columns - 1
+
+    @property
+    def last_line(self) -> int:
+        return self.line + self.lines - 1
+
+    def overlaps(self, other: "Placement") -> bool:
+        return not (self.last_column < other.column or other.last_column < self.column
+                    or self.last_line < other.line or other.last_line < self.line)
+
+    def describe(self) -> str:
+        return (f"columns {self.column}–{self.last_column}, lines {self.line}–{self.last_line}")
+
+
+@dataclass
+class BlockSpec:
+    """One element placed on the grid."""
+
+    id: str
+    kind: str
+    place: Placement
+    line: int                        # line of the block in the spec file
+    source: Path | None = None       # content file
+    options: dict = field(default_factory=dict)
+    frames: list[Placement] = field(default_factory=list)   # threaded frames for the body
+
+
+@dataclass
+class HeaderSpec:
+    """The page header (报眉) above the type area."""
+
+    paper: str = ""
+    date: str = ""
+    weekday: str = ""
+    page: str = ""
+    section: str = ""
+    credits: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Spec:
+    path: Path
+    name: str
+    page: PageSpec
+    grid: GridSpec
+    text: TextSpec
+    fonts: Path | None
+    header: HeaderSpec | None
+    blocks: list[BlockSpec]
+    allow_outside_paths: bool = False

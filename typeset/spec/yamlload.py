@@ -1,0 +1,134 @@
+"""Safe YAML loading that keeps line numbers for every mapping key and value.
+
+Only plain YAML data is accepted: no tags that build objects, no aliases (which also stops
+"billion laughs" alias bombs), no duplicate keys.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from typeset.errors import InputError
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq", "tag:yaml.org,2002:timestamp",
+}
+
+MAX_YAML_BYTES = 2_000_000  # a page spec is a few KB; refuse anything absurd
+
+
+class LDict(dict):
+    """A dict that remembers the line of itself and of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LList(list):
+    """A list that remembers its line and the line of each item."""
+
+    line: int = 0
+    item_lines: list
+
+
+def read_text(path: Path, what: str) -> str:
+    """Read a UTF-8 text file (a BOM is accepted) or raise a readable InputError."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(str(path), f"{what} not found", hint="check the path; relative paths "
+                         "are resolved against the spec file's folder") from None
+    except IsADirectoryError:
+        raise InputError(str(path), f"{what} is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError(str(path), f"{what} cannot be read: {exc.strerror}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(str(path), f"{what} is not UTF-8 text (byte {exc.start})", line=line,
+                         hint="save the file as UTF-8 (GBK/GB18030 files must be converted, "
+                         "e.g. iconv -f GB18030 -t UTF-8)") from None
+
+
+def load_yaml(path: Path, what: str = "spec") -> LDict:
+    """Load a YAML mapping from `path`, with line numbers, or raise InputError."""
+    return parse_yaml(read_text(path, what), str(path), what)
+
+
+def parse_yaml(text: str, file: str, what: str = "spec", first_line: int = 1) -> LDict:
+    """Parse YAML text (lines counted from `first_line`) into an LDict, or raise InputError."""
+    path = file
+    if first_line > 1:
+        text = "\n" * (first_line - 1) + text
+    if len(text) > MAX_YAML_BYTES:
+        raise InputError(str(path), f"{what} is too large ({len(text)} characters)")
+    if not text.strip():
+        raise InputError(str(path), f"{what} is empty", hint="see README.md for an example spec")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise InputError(str(path), f"YAML syntax error: {exc.problem or exc}", line=line,
+                         hint="check indentation, colons and quotes on this line") from None
+    except yaml.YAMLError as exc:
+        raise InputError(str(path), f"YAML error: {exc}") from None
+    value = _convert(node, str(path), set())
+    if not isinstance(value, LDict):
+        raise InputError(str(path), f"{what} must be a mapping of keys to values", line=1)
+    return value
+
+
+def _convert(node: yaml.Node, file: str, seen: set[int]):
+    line = node.start_mark.line + 1
+    if id(node) in seen:
+        raise InputError(file, "YAML aliases (*name) are not supported", line=line,
+                         hint="write the value out in full")
+    if node.tag not in _PLAIN_TAGS:
+        raise InputError(file, f"YAML tag {node.tag} is not allowed", line=line,
+                         hint="remove the tag; a spec holds plain values only")
+    if isinstance(node, yaml.MappingNode):
+        seen.add(id(node))
+        out = LDict()
+        out.line = line
+        out.key_lines = {}
+        for knode, vnode in node.value:
+            if knode.tag == "tag:yaml.org,2002:merge":
+                raise InputError(file, "YAML merge keys (<<) are not supported", line=line)
+            key = _convert(knode, file, seen)
+            if not isinstance(key, (str, int, float)):
+                raise InputError(file, "mapping keys must be plain words", line=knode.start_mark.line + 1)
+            key = str(key)
+            if key in out:
+                raise InputError(file, f"duplicate key '{key}'", line=knode.start_mark.line + 1,
+                                 hint=f"'{key}' is already set on line {out.key_lines[key]}")
+            out[key] = _convert(vnode, file, seen)
+            out.key_lines[key] = knode.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        seen.add(id(node))
+        lst = LList(_convert(v, file, seen) for v in node.value)
+        lst.line = line
+        lst.item_lines = [v.start_mark.line + 1 for v in node.value]
+        return lst
+    seen.add(id(node))
+    return _construct_scalar(node)
+
+
+def _construct_scalar(node: yaml.Node):
+    """Build one plain scalar with PyYAML's safe constructors."""
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()

@@ -1,0 +1,283 @@
+"""Total-fit line breaking for Chinese body text (clreq §3.1.4–3.5, typesetting-rules.md §2).
+
+The breaks of a whole paragraph are chosen together by dynamic programming over the legal break
+positions (Knuth–Plass style). Each candidate line is measured with the punctuation rules applied
+first (adjacent marks compressed, line-end marks trimmed to ½ em, an opening mark at line start
+trimmed), then scored: squeezing punctuation blanks (push-in) costs less than spreading the line
+(push-out), so push-in is preferred whenever it fits. A last line holding one lone character is
+refused; breaks between a number and its Chinese unit are discouraged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import Callable
+
+from typeset.text import classes as C
+from typeset.text.atoms import EM, HALF, INDENT, LATIN_SPACE_MAX, LATIN_SPACE_MIN, Atom, Settings
+
+# Scoring constants (in "badness" points; demerits of a line = (1 + badness)² + penalty).
+SHRINK_BADNESS = 10.0        # badness of squeezing away all removable blanks of a line
+STRETCH_BADNESS = 100.0      # badness of ¼ em extra space in every gap (a visibly loose line)
+STRETCH_UNIT = 250           # ¼ em: the gap expansion that scores STRETCH_BADNESS
+LOOSE_LIMIT = 500            # ½ em per gap: reported as a loose line (typesetting-rules §2.8)
+DISCOURAGED_PENALTY = 400.0  # break between a number and its Chinese unit (14.29|万户)
+ORPHAN_PENALTY = 1e6         # a last line with one lone character (孤字, clreq 3.4.4)
+RAGGED_PENALTY = 1e5         # a non-final line that cannot be justified (no gap to spread)
+FORBIDDEN_PENALTY = 1e7      # remedial break against a prohibition (only if nothing else works)
+OVERFULL_PENALTY = 1e8       # a single atom wider than the column
+INF = float("inf")
+
+_LOOSE_CLASSES = (C.STOP, C.PAUSE, C.CLOSE, C.OPEN, C.MIDDOT, C.CONNECTOR, C.SOLIDUS,
+                  C.DOUBLE_STOP, C.IDEO_SPACE, C.SPACE, INDENT)
+
+
+@dataclass
+class Issue:
+    """Something a layout editor should know about a paragraph's lines."""
+
+    kind: str          # forbidden-start | forbidden-end | overfull | loose | ragged | orphan
+    line: int          # 0-based line in the paragraph
+    detail: str
+
+
+@dataclass
+class Prepared:
+    """A paragraph's atoms with the prefix sums that make measuring a line O(1)."""
+
+    atoms: list[Atom]
+    settings: Settings
+    pw: list[int]      # widths
+    pj: list[int]      # junction removals (pair k|k+1 at index k)
+    pjs: list[int]     # the part of junction removals taken from squeezable blanks
+    pg: list[int]      # natural gaps between atoms (CJK–Latin)
+    pgs: list[int]     # how far those gaps may shrink
+    pgx: list[int]     # how far those gaps (and Latin spaces) may stretch before the rest
+    pe: list[int]      # expandable gaps (count)
+    ps: list[int]      # squeezable blanks of atoms
+    allowed: list[bool]   # break allowed after atom k
+    penalty: list[float]  # penalty of a break after atom k
+    squeeze: list[int]    # squeezable part of each atom (left + right)
+
+
+def _squeezable(a: Atom, settings: Settings) -> tuple[int, int]:
+    """How much of an atom's left and right blank may be squeezed in justification."""
+    if a.cls == C.SPACE:
+        return 0, a.width - LATIN_SPACE_MIN
+    if a.cls == C.STOP and not settings.compress_stops:
+        return a.aki_l, 0
+    return a.aki_l, a.aki_r
+
+
+def _junction(a: Atom, b: Atom) -> tuple[str, int]:
+    """Blank removed where two marks meet: ('a', n) from a's right, ('b', n) from b's left.
+
+    Rule (typesetting-rules.md §2.5): keep one ½-em blank if the first mark is left-ink and the
+    second right-ink; otherwise drop the blank that lies between the two inks.
+    """
+    if a.aki_r and b.aki_l:          # left-ink then right-ink: ，“  keep one blank
+        return "b", b.aki_l
+    if a.aki_r and b.left_ink:       # ”。 ）， : drop the first mark's right blank
+        return "a", a.aki_r
+    if a.right_ink and b.aki_l:      # “《 : drop the second mark's left blank
+        return "b", b.aki_l
+    return "", 0
+
+
+def _gap(a: Atom, b: Atom, s: Settings) -> int:
+    pair = {a.cls, b.cls}
+    if C.HAN in pair and C.LATIN in pair:
+        return s.cjk_latin_gap
+    if C.HAN in pair and C.DIGIT in pair:
+        return s.cjk_digit_gap
+    return 0
+
+
+def _expandable(a: Atom, b: Atom) -> bool:
+    """May justification add space between a and b? Not beside connectors, the solidus or the
+    indent, and not between two parts of a 2-em dash or ellipsis (those are one atom anyway)."""
+    fixed = (C.CONNECTOR, C.SOLIDUS, INDENT)
+    return a.cls not in fixed and b.cls not in fixed
+
+
+def prepare(atoms: list[Atom], settings: Settings) -> Prepared:
+    n = len(atoms)
+    widths = [a.width for a in atoms]
+    squeeze = []
+    for a in atoms:
+        sl, sr = _squeezable(a, settings)
+        squeeze.append(sl + sr)
+    junc, juncs, gaps, gaps_s, gaps_x, exp = [], [], [], [], [], []
+    allowed, penalty = [], []
+    level = settings.level
+    for k in range(n - 1):
+        a, b = atoms[k], atoms[k + 1]
+        side, amount = _junction(a, b)
+        junc.append(amount)
+        if side == "a":
+            juncs.append(min(amount, _squeezable(a, settings)[1]))
+        elif side == "b":
+            juncs.append(min(amount, _squeezable(b, settings)[0]))
+        else:
+            juncs.append(0)
+        g = _gap(a, b, settings)
+        gaps.append(g)
+        gaps_s.append(g // 2 if g else 0)
+        gaps_x.append(max(0, HALF - g) if g else 0)
+        exp.append(1 if _expandable(a, b) else 0)
+        ok = not (C.no_line_end(a.cls, level) or C.no_line_start(b.cls, level)
+                  or a.cls == INDENT or b.cls in (C.SPACE, C.IDEO_SPACE)
+                  or (a.cls in (C.LATIN, C.DIGIT) and b.cls in (C.LATIN, C.DIGIT)))
+        allowed.append(ok)
+        pen = 0.0
+        if a.cls == C.DIGIT and b.cls == C.HAN and b.text in C.NUMBER_UNITS:
+            pen = DISCOURAGED_PENALTY
+        penalty.append(pen)
+    space_stretch = [LATIN_SPACE_MAX - a.width if a.cls == C.SPACE else 0 for a in atoms]
+
+    def pre(xs):
+        return [0, *accumulate(xs)]
+
+    return Prepared(atoms, settings, pre(widths), pre(junc), pre(juncs), pre(gaps), pre(gaps_s),
+                    pre([g + s for g, s in zip(gaps_x, space_stretch)]), pre(exp), pre(squeeze),
+                    allowed, penalty, squeeze)
+
+
+def edge_trims(p: Prepared, i: int, j: int) -> tuple[int, int, int, int]:
+    """(start trim, its squeezable part, end trim, its squeezable part) of line [i, j)."""
+    first, last = p.atoms[i], p.atoms[j - 1]
+    st = sts = et = ets = 0
+    if first.cls == C.SPACE:
+        st, sts = first.width, p.squeeze[i]
+    elif first.aki_l:
+        st = first.aki_l
+        sts = _squeezable(first, p.settings)[0]
+    if j - 1 != i or not st:
+        if last.cls in (C.SPACE, C.IDEO_SPACE):
+            et, ets = last.width, p.squeeze[j - 1]
+        elif last.aki_r:
+            et = last.aki_r
+            ets = _squeezable(last, p.settings)[1]
+    return st, sts, et, ets
+
+
+def measure(p: Prepared, i: int, j: int) -> tuple[int, int, int, int]:
+    """(natural width, squeezable amount, extra stretch of gaps/spaces, expandable gaps) of [i, j)."""
+    st, sts, et, ets = edge_trims(p, i, j)
+    nat = (p.pw[j] - p.pw[i]) - (p.pj[j - 1] - p.pj[i]) + (p.pg[j - 1] - p.pg[i]) - st - et
+    shr = (p.ps[j] - p.ps[i]) - (p.pjs[j - 1] - p.pjs[i]) + (p.pgs[j - 1] - p.pgs[i]) - sts - ets
+    ext = p.pgx[j - 1] - p.pgx[i]
+    exp = p.pe[j - 1] - p.pe[i]
+    return nat, max(shr, 0), ext, exp
+
+
+def _is_orphan(p: Prepared, i: int, j: int) -> bool:
+    """A last line that holds one character, or one character plus punctuation (孤字)."""
+    body = [a for a in p.atoms[i:j] if a.cls not in _LOOSE_CLASSES]
+    return len(body) == 1 and body[0].cls == C.HAN and i > 0
+
+
+def line_badness(measured: tuple[int, int, int, int], target: int, last: bool) -> float:
+    """Badness of a line with `measured` = measure(...) set to `target`; INF if it cannot be set."""
+    nat, shr, ext, exp = measured
+    if nat > target:
+        need = nat - target
+        if need > shr:
+            return INF
+        return SHRINK_BADNESS * (need / max(shr, 1)) ** 2
+    if last:
+        return 0.0
+    slack = target - nat - ext
+    if slack <= 0:
+        return 1.0
+    if exp == 0:
+        return RAGGED_PENALTY
+    per_gap = slack / exp
+    return STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2
+
+
+@dataclass
+class Broken:
+    lines: list[tuple[int, int]]
+    issues: list[Issue]
+
+
+def break_paragraph(p: Prepared, width_of: Callable[[int], int], first_line: int = 0) -> Broken:
+    """Choose all line breaks of a paragraph. `width_of(k)` is the measure of flow line k."""
+    n = len(p.atoms)
+    if n == 0:
+        return Broken([], [])
+    result = _dp(p, width_of, first_line, relaxed=False)
+    if result is None:
+        result = _dp(p, width_of, first_line, relaxed=True)
+    assert result is not None
+    return Broken(result, _issues(p, result, width_of, first_line))
+
+
+def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
+    n = len(p.atoms)
+    wmax = max(width_of(first_line + k) for k in range(min(n, 4096)))
+    best = [INF] * (n + 1)
+    prev = [-1] * (n + 1)
+    count = [0] * (n + 1)
+    best[0] = 0.0
+    for j in range(1, n + 1):
+        last = j == n
+        if not last and not p.allowed[j - 1] and not relaxed:
+            continue
+        brk_pen = 0.0 if last else p.penalty[j - 1]
+        if not last and not p.allowed[j - 1]:
+            brk_pen += FORBIDDEN_PENALTY
+        for i in range(j - 1, -1, -1):
+            measured = measure(p, i, j)
+            too_wide = measured[0] - measured[1] > wmax
+            if too_wide and j - i > 1:
+                break
+            if best[i] == INF:
+                continue
+            k = count[i]
+            bad = line_badness(measured, width_of(first_line + k), last)
+            if bad == INF:
+                if not (relaxed and j - i == 1):
+                    continue
+                bad = OVERFULL_PENALTY
+            dem = (1 + bad) ** 2 + brk_pen
+            if last and _is_orphan(p, i, j):
+                dem += ORPHAN_PENALTY
+            total = best[i] + dem
+            if total < best[j]:
+                best[j], prev[j], count[j] = total, i, k + 1
+    if best[n] == INF:
+        return None
+    lines, j = [], n
+    while j > 0:
+        i = prev[j]
+        lines.append((i, j))
+        j = i
+    lines.reverse()
+    return lines
+
+
+def _issues(p: Prepared, lines, width_of, first_line) -> list[Issue]:
+    issues: list[Issue] = []
+    level = p.settings.level
+    for k, (i, j) in enumerate(lines):
+        last = k == len(lines) - 1
+        target = width_of(first_line + k)
+        nat, shr, ext, exp = measure(p, i, j)
+        if C.no_line_start(p.atoms[i].cls, level):
+            issues.append(Issue("forbidden-start", k, f"line starts with {p.atoms[i].text}"))
+        if not last and C.no_line_end(p.atoms[j - 1].cls, level):
+            issues.append(Issue("forbidden-end", k, f"line ends with {p.atoms[j - 1].text}"))
+        if nat - shr > target:
+            issues.append(Issue("overfull", k, f"{(nat - shr - target) / EM:.2f} em too wide"))
+        elif not last and nat < target:
+            slack = target - nat - ext
+            if slack > 0 and exp == 0:
+                issues.append(Issue("ragged", k, "no gap to spread the line over"))
+            elif slack > 0 and slack / exp > LOOSE_LIMIT:
+                issues.append(Issue("loose", k, f"{slack / exp / EM:.2f} em per gap"))
+        if last and _is_orphan(p, i, j):
+            issues.append(Issue("orphan", k, "last line holds one lone character"))
+    return issues
