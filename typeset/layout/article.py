@@ -8,7 +8,7 @@ from typeset.layout.compose import Composer
 from typeset.layout.flow import Flow, Frame
 from typeset.layout.grid import BASELINE_RATIO, Grid
 from typeset.layout.headline import DisplayStyle, break_display, place_x, set_display
-from typeset.layout.story import FlowPiece, StoryReport, flow_story
+from typeset.layout.story import FlowPiece, StoryReport, flow_balanced
 from typeset.spec.content import Content, load_content
 from typeset.spec.model import BlockSpec, Placement
 from typeset.units import parse_length
@@ -117,19 +117,22 @@ def layout_article(block: BlockSpec, grid: Grid, composer: Composer, page: D.Pag
     if align not in ("center", "left", "right"):
         raise block.options["_reader"].error("align", "must be center, left or right")
     meta = content.meta
-    if not meta.get("title"):
+    if not meta.get("title") and not meta.get("continued_from"):
         raise InputError(str(block.source), "an article needs a title in its front matter",
-                         line=1, field="title", hint="add `title: …` between the --- lines")
+                         line=1, field="title", hint="add `title: …` between the --- lines "
+                         "(only a continuation with continued_from may go without)")
     parts = [
         (meta.get("kicker", ""), DisplayStyle(size_kicker, block.options.get("kicker_font", "kai"), align)),
-        (meta["title"], DisplayStyle(size_title, block.options.get("title_font", "song-bold"), align)),
+        (meta.get("title", ""), DisplayStyle(size_title, block.options.get("title_font", "song-bold"), align)),
         (meta.get("subtitle", ""), DisplayStyle(size_sub, block.options.get("subtitle_font", "kai"), align)),
     ]
     fixed = block.options.get("headline_lines")
     if fixed is not None and (isinstance(fixed, bool) or not isinstance(fixed, int) or fixed < 1):
         raise block.options["_reader"].error("headline_lines", "must be a whole number of lines")
-    used = headline_block(composer, grid, parts, x + inset, width - 2 * inset, place.line, fixed,
-                          block.id, page)
+    used = 0
+    if any(text for text, _ in parts):
+        used = headline_block(composer, grid, parts, x + inset, width - 2 * inset, place.line,
+                              fixed, block.id, page)
     if used >= place.lines:
         raise block.options["_reader"].error(
             "lines", f"the headline needs {used} lines and leaves no room for the body",
@@ -143,9 +146,9 @@ def layout_article(block: BlockSpec, grid: Grid, composer: Composer, page: D.Pag
             frames[0].x += inset
             frames[0].width -= inset
             frames[-1].width -= inset
-    flow = Flow(frames, grid.size)
     pieces = body_pieces(content, block.options.get("byline", "top"))
-    flow_story(pieces, flow, grid, composer, block.id, report, page)
+    balance = block.options["_reader"].boolean("balance", True)
+    flow_balanced(pieces, frames, grid, composer, block.id, report, page, balance)
     if boxed:
         bx, by, bw, bh = grid.rect(place)
         page.items.append(D.Rect(bx, by - grid.spec.line_gap / 2, bw, bh + grid.spec.line_gap,

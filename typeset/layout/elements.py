@@ -1,9 +1,234 @@
-"""Block kinds beyond articles: briefs, photos, rules, boxes, and the page header."""
+"""Block kinds beyond articles: briefs under a section masthead, photos, rules, boxes, 报眉."""
 
 from __future__ import annotations
 
-LAYOUTS: dict = {}
+from pathlib import Path
+
+from typeset import display as D
+from typeset.errors import InputError
+from typeset.layout.article import _opt_size, column_frames, headline_block
+from typeset.layout.compose import Composer
+from typeset.layout.flow import Flow, Frame
+from typeset.layout.grid import BASELINE_RATIO, Grid
+from typeset.layout.headline import DisplayStyle, place_x, set_display
+from typeset.layout.photo import fit_photo, open_photo
+from typeset.layout.story import FlowPiece, StoryReport, flow_balanced, flow_story
+from typeset.spec.content import load_content
+from typeset.spec.model import BlockSpec, Placement
+from typeset.units import parse_length
+
+MASTHEAD_LINES = 4             # 栏目头 band height in grid lines
+MASTHEAD_SIZE = 20.0           # pt, between 三号 and 二号 (typesetting-rules §4.3a)
+MASTHEAD_TINT = (0.0, 0.0, 0.0, 0.15)   # K15 panel: light enough for K100 type on newsprint
+BRIEF_TITLE_SIZE = 10.5        # 五号 黑体 item titles (§4.8)
+LEAD_IN = "本报讯"              # a brief's dateline, set in 黑体 up to the colon
+RULE_WEIGHTS = {"正线": 0.5, "反线": 1.5, "thin": 0.5, "thick": 1.5}
+HEADER_RULE = 0.75             # 眉线 under the page header (0.5–1 pt)
+CAPTION_ROLE = "kai"
 
 
-def page_header(spec, grid, composer, page) -> None:
+def _lead_in_runs(text: str) -> list[tuple[str, str]]:
+    """`本报讯 记者…报道：正文` → the lead-in up to the colon in 黑体, the rest in body type."""
+    if text.startswith(LEAD_IN):
+        cut = text.find("：")
+        if 0 < cut < 80:
+            return [(text[: cut + 1], "hei"), (text[cut + 1:], "body")]
+    return [(text, "body")]
+
+
+def layout_briefs(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> StoryReport:
+    content = load_content(block.source, "briefs")
+    r = block.options["_reader"]
+    report = StoryReport(block.id, "briefs")
+    place = block.place
+    x, y, width, _ = grid.rect(place)
+    masthead = block.options.get("masthead", content.meta.get("masthead", ""))
+    used = 0
+    if masthead:
+        used = block.options.get("masthead_lines", MASTHEAD_LINES)
+        style = block.options.get("masthead_style", "tint")
+        if style not in ("tint", "reverse", "rule"):
+            raise block.options["_reader"].error("masthead_style", "must be tint, reverse or rule")
+        _masthead(str(masthead), style, grid, composer, page, block.id, x, y, width, used)
+    title_size = _opt_size(block, "title_size", BRIEF_TITLE_SIZE)
+    pieces: list[FlowPiece] = []
+    for n, item in enumerate(content.items):
+        if n:
+            pieces.append(FlowPiece("rule", [("", "body")]))
+        if item.title:
+            pieces.append(FlowPiece("title", [(item.title, "hei")],
+                                    style=DisplayStyle(title_size, "hei", "center")))
+        for part in item.parts:
+            if part.kind == "subhead":
+                pieces.append(FlowPiece("subhead", [(part.text, "hei")], align="center"))
+            else:
+                pieces.append(FlowPiece("para", _lead_in_runs(part.text)))
+    body = Placement(place.column, place.columns, place.line + used, place.lines - used)
+    frames = [f for p in (block.frames or [body]) for f in column_frames(grid, p)]
+    flow_balanced(pieces, frames, grid, composer, block.id, report, page,
+                  r.boolean("balance", True))
+    if block.options.get("box"):
+        _box(grid, place, page, block.id)
+    return report
+
+
+def _masthead(text: str, style: str, grid: Grid, composer: Composer, page: D.Page, owner: str,
+              x: float, y: float, width: float, lines: int) -> None:
+    """The section banner (栏目头): a tint or reversed panel, or a title over a heavy rule."""
+    band_h = lines * grid.pitch - grid.spec.line_gap
+    size = min(MASTHEAD_SIZE, band_h * 0.6)
+    color = D.WHITE if style == "reverse" else D.K100
+    if style == "tint":
+        page.items.append(D.Rect(x, y, width, band_h, fill=MASTHEAD_TINT, owner=owner))
+    elif style == "reverse":
+        page.items.append(D.Rect(x, y, width, band_h, fill=D.K100, owner=owner))
+    else:
+        page.items.append(D.Rule(x, y + band_h - 1, x + width, y + band_h - 1, 2.0, D.K100, owner))
+    # letter-spaced title: a full-width space between characters reads as a designed banner
+    spaced = "\u3000".join(text) if len(text) <= 6 else text
+    dl = set_display(composer, spaced, DisplayStyle(size, "hei", "center", color), owner)
+    baseline = y + (band_h - size) / 2 + BASELINE_RATIO * size
+    page.items += dl.runs_for(place_x(x, width, dl.width, "center"), baseline, owner)
+    page.lines.append(D.LineInfo(owner, "masthead", text, x, width, round(dl.width, 3),
+                                 round(baseline, 3), 0, True))
+
+
+def _box(grid: Grid, place: Placement, page: D.Page, owner: str, weight: float = 0.5,
+         tint: D.CMYK | None = None) -> None:
+    bx, by, bw, bh = grid.rect(place)
+    half = grid.spec.gutter / 2
+    page.items.insert(0, D.Rect(bx - half, by - grid.spec.line_gap, bw + 2 * half,
+                                bh + 2 * grid.spec.line_gap, fill=tint,
+                                stroke=D.K100 if weight else None, stroke_width=weight,
+                                owner=owner))
+
+
+def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> StoryReport:
+    r = block.options["_reader"]
+    place = block.place
+    x, y, width, height = grid.rect(place)
+    report = StoryReport(block.id, "photo")
+    meta, parts = {}, []
+    if "caption_path" in block.options:
+        content = load_content(block.options["caption_path"], "photo")
+        meta, parts = content.meta, content.parts()
+    used = 0
+    if meta.get("title"):
+        size = _opt_size(block, "title_size", 18.0 if place.columns >= 3 else 14.0)
+        used = headline_block(composer, grid, [(meta["title"], DisplayStyle(size, "hei"))],
+                              x, width, place.line, None, block.id, page)
+    photo_lines = block.options.get("photo_lines")
+    caption_lines = 0
+    if photo_lines is None:
+        photo_lines = place.lines - used - (4 if parts else 0)
+    if isinstance(photo_lines, bool) or not isinstance(photo_lines, int) or photo_lines < 2:
+        raise r.error("photo_lines", "must be a whole number of grid lines (2 or more)")
+    caption_lines = place.lines - used - photo_lines
+    if caption_lines < 0:
+        raise r.error("photo_lines", f"title ({used}) and photo ({photo_lines}) need more lines "
+                      f"than the block has ({place.lines})")
+    fit = r.choice("fit", "cover", ("cover", "contain"))
+    focus = block.options.get("focus", [0.5, 0.5])
+    if (not isinstance(focus, list) or len(focus) != 2
+            or not all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in focus)):
+        raise r.error("focus", "must be [x, y] with numbers from 0 to 1 (0.5, 0.5 is the centre)")
+    info = open_photo(block.source, r)
+    top = grid.line_top(place.line + used)
+    box_h = photo_lines * grid.pitch - grid.spec.line_gap
+    item = fit_photo(info, x, top, width, box_h, fit, tuple(focus))
+    item.owner = block.id
+    page.items.append(item)
+    report.issues += info.warnings
+    if caption_lines and (parts or meta.get("credit")):
+        frame = Frame(x, width, place.line + used + photo_lines, caption_lines)
+        pieces = [FlowPiece("para", [(p.text, CAPTION_ROLE)]) for p in parts]
+        if meta.get("credit"):
+            pieces.append(FlowPiece("byline", [(meta["credit"], CAPTION_ROLE)], align="right"))
+        flow_story(pieces, Flow([frame], grid.size), grid, composer, block.id, report, page)
+    elif parts:
+        report.overflow_text = "".join(p.text for p in parts)
+        report.overflow_chars = len(report.overflow_text)
+    return report
+
+
+def layout_rule(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> None:
+    r = block.options["_reader"]
+    weight = _weight(block, r)
+    x, y, w, h = grid.rect(block.place)
+    orientation = r.choice("orientation", "horizontal", ("horizontal", "vertical"))
+    if orientation == "horizontal":
+        ym = y + h / 2
+        page.items.append(D.Rule(x, ym, x + w, ym, weight, D.K100, block.id))
+    else:
+        xm = x - grid.spec.gutter / 2
+        page.items.append(D.Rule(xm, y, xm, y + h, weight, D.K100, block.id))
     return None
+
+
+def layout_box(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> None:
+    r = block.options["_reader"]
+    weight = _weight(block, r)
+    tint = block.options.get("tint")
+    fill = None
+    if tint is not None:
+        if isinstance(tint, bool) or not isinstance(tint, (int, float)) or not 0 <= tint <= 100:
+            raise r.error("tint", "must be a black percentage from 0 to 100, e.g. 10")
+        fill = (0.0, 0.0, 0.0, float(tint) / 100)
+    _box(grid, block.place, page, block.id, weight, fill)
+    return None
+
+
+def _weight(block: BlockSpec, r) -> float:
+    raw = block.options.get("weight", 0.5)
+    if isinstance(raw, str) and raw in RULE_WEIGHTS:
+        return RULE_WEIGHTS[raw]
+    try:
+        w = parse_length(raw)
+    except ValueError as exc:
+        raise r.error("weight", f"{exc}; or 正线 / 反线") from None
+    if w < 0.3:
+        raise r.error("weight", f"{w:g} pt is too thin to print on newsprint (at least 0.3 pt)",
+                      hint="use 0.3pt or more")
+    return w
+
+
+def page_header(spec, grid: Grid, composer: Composer, page: D.Page) -> None:
+    """报眉: page number and section left, paper and date right, credits in the middle, a rule
+    beneath, all above the type area."""
+    h = spec.header
+    rule_y = grid.top - 4.0
+    baseline = rule_y - 5.0
+    left, right = grid.left, grid.left + grid.spec.width
+    items = []
+    if h.page or h.section:
+        num = set_display(composer, h.page, DisplayStyle(16.0, "hei"), "header") if h.page else None
+        x = left
+        if num:
+            items.append((num, x, baseline))
+            x += num.width + 9
+        if h.section:
+            sec = set_display(composer, h.section, DisplayStyle(12.0, "hei"), "header")
+            items.append((sec, x, baseline))
+    right_text = "　".join(t for t in (h.paper, h.date, h.weekday) if t)
+    if right_text:
+        rt = set_display(composer, right_text, DisplayStyle(9.0, "hei-light"), "header")
+        items.append((rt, right - rt.width, baseline))
+    if h.credits:
+        credit_text = "　".join(f"{k}：{v}" for k, v in h.credits.items())
+        ct = set_display(composer, credit_text, DisplayStyle(7.5, "hei-light"), "header")
+        items.append((ct, left + (grid.spec.width - ct.width) / 2, baseline))
+    for dl, x, base in items:
+        page.items += dl.runs_for(x, base, "header")
+        page.lines.append(D.LineInfo("header", "header", dl.text, x, dl.width, round(dl.width, 3),
+                                     round(base, 3), 0, True))
+    page.items.append(D.Rule(left, rule_y, right, rule_y, HEADER_RULE, D.K100, "header"))
+
+
+LAYOUTS = {
+    "briefs": layout_briefs,
+    "photo": layout_photo,
+    "rule": layout_rule,
+    "box": layout_box,
+}
+
+__all__ = ["LAYOUTS", "page_header", "InputError", "Path"]

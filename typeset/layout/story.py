@@ -17,7 +17,8 @@ from typeset.layout.headline import DisplayStyle, break_display, place_x, set_di
 from typeset.text.atoms import EM
 from typeset.text.justify import set_line
 
-SUBHEAD_LINES = 2          # an in-body subhead takes two grid lines, text centred (clreq 4.1)
+SUBHEAD_LINES = 3          # an in-body subhead takes three grid lines, text centred with air
+TITLE_LINES = 2            # a brief's one-line title takes two grid lines
 LINES_AFTER_SUBHEAD = 2    # at least two body lines must follow a subhead in its column (§2.9)
 SUBHEAD_SIZE_RATIO = 7 / 6  # subhead 10.5 pt (五号) over 9 pt (小五) body
 
@@ -62,12 +63,19 @@ def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Compos
         if piece.kind == "para":
             k = _flow_paragraph(piece, flow, grid, composer, owner, report, page, k, overflow_parts)
             continue
+        if piece.kind == "rule":
+            k = _flow_rule(flow, grid, owner, page, k)
+            continue
         # display pieces (subhead, byline, brief title) take whole grid lines
         style = piece.style or DisplayStyle(size, piece.runs[0][1], piece.align)
         probe = flow.slot(k)
         measure = probe.width if probe else (flow.frames[-1].width if flow.frames else 0)
         texts = break_display(composer, piece.runs[0][0], style, measure)
-        need = _display_lines(texts, style, grid) if piece.kind == "subhead" else len(texts)
+        if piece.kind in ("subhead", "title"):
+            need = _display_lines(texts, style, grid,
+                                  SUBHEAD_LINES if piece.kind == "subhead" else TITLE_LINES)
+        else:
+            need = len(texts)
         following = LINES_AFTER_SUBHEAD if piece.kind in ("subhead", "title") else 0
         if probe is not None and not flow.at_frame_top(k) and \
                 flow.left_in_frame(k) < need + following:
@@ -106,10 +114,23 @@ def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Compos
         report.overflow_chars = count_chars(report.overflow_text)
 
 
-def _display_lines(texts: list[str], style: DisplayStyle, grid: Grid) -> int:
-    """Grid lines a subhead needs: its own height plus about one line of air."""
-    h = len(texts) * style.size * 1.25
-    return max(SUBHEAD_LINES, grid.lines_for(h) + 1)
+def _display_lines(texts: list[str], style: DisplayStyle, grid: Grid, minimum: int) -> int:
+    """Whole grid lines a subhead or title needs: its lines with air, at least `minimum`."""
+    h = len(texts) * style.size * 1.25 + grid.spec.line_gap
+    return max(minimum, grid.lines_for(h))
+
+
+SEPARATOR_RULE = 0.5   # pt, 正线 between stacked items (≥ 0.3 pt for print)
+
+
+def _flow_rule(flow: Flow, grid: Grid, owner: str, page: D.Page, k: int) -> int:
+    """A thin rule across the column through the middle of one grid line (not at a column top)."""
+    if flow.slot(k) is None or flow.at_frame_top(k):
+        return k
+    slot = flow.slot(k)
+    y = grid.line_top(slot.line) + grid.size / 2
+    page.items.append(D.Rule(slot.x, y, slot.x + slot.width, y, SEPARATOR_RULE, D.K100, owner))
+    return k + 1
 
 
 def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer, owner: str,
@@ -139,3 +160,36 @@ def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer
         report.used_lines += 1
         k += 1
     return k
+
+
+def flow_balanced(pieces: list[FlowPiece], frames: list, grid: Grid, composer: Composer,
+                  owner: str, report: StoryReport, page: D.Page, balance: bool = True) -> None:
+    """Flow pieces; when the text is short of its frames, level the columns (栏底齐平): every
+    frame gets the same number of lines, so the story ends evenly instead of one short column."""
+    from dataclasses import replace
+
+    from typeset.layout.flow import Flow
+
+    if balance and len(frames) > 1 and len({(f.line, f.lines) for f in frames}) == 1:
+        trial = StoryReport(owner, report.kind)
+        scratch = D.Page(page.width, page.height)
+        mark = (len(composer.notices), len(composer.missing))
+        flow_story(pieces, Flow(frames, grid.size), grid, composer, owner, trial, scratch)
+        del composer.notices[mark[0]:], composer.missing[mark[1]:]
+        needed = trial.used_lines
+        full = frames[0].lines
+        if not trial.overflow_lines and needed < trial.capacity_lines:
+            per = -(-needed // len(frames))
+            while per < full:
+                short = [replace(f, lines=per) for f in frames]
+                probe = StoryReport(owner, report.kind)
+                flow_story(pieces, Flow(short, grid.size), grid, composer, owner, probe,
+                           D.Page(page.width, page.height))
+                del composer.notices[mark[0]:], composer.missing[mark[1]:]
+                if not probe.overflow_lines:
+                    flow_story(pieces, Flow(short, grid.size), grid, composer, owner, report, page)
+                    report.capacity_lines = trial.capacity_lines
+                    report.empty_lines = trial.capacity_lines - report.used_lines
+                    return
+                per += 1
+    flow_story(pieces, Flow(frames, grid.size), grid, composer, owner, report, page)

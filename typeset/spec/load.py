@@ -23,8 +23,9 @@ COMMON_KEYS = PLACE_KEYS | {"id", "type", "frames"}
 KIND_KEYS = {
     "article": {"article", "headline_lines", "align", "title_size", "title_font", "subtitle_size",
                 "subtitle_font", "kicker_size", "kicker_font", "byline", "box", "title_vertical",
-                "title_columns"},
-    "briefs": {"briefs", "masthead", "masthead_lines", "masthead_style", "box", "title_size"},
+                "title_columns", "balance"},
+    "briefs": {"briefs", "masthead", "masthead_lines", "masthead_style", "box", "title_size",
+               "balance"},
     "photo": {"photo", "caption", "fit", "focus", "photo_lines", "title_size", "box"},
     "rule": {"rule", "weight", "orientation"},
     "box": {"box", "weight", "tint"},

@@ -1,0 +1,99 @@
+"""Unit tests of headline breaking, brief stacking, photo fitting and the page checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from typeset import checks
+from typeset import display as D
+from typeset.font.roles import DEFAULT_ROLES, FontBook
+from typeset.layout.compose import Composer
+from typeset.layout.elements import _lead_in_runs
+from typeset.layout.headline import DisplayStyle, break_display, phrases
+from typeset.layout.photo import PhotoInfo, fit_photo
+from typeset.spec.model import TextSpec
+
+COMPOSER = Composer(FontBook(DEFAULT_ROLES), TextSpec())
+
+
+def test_headline_that_fits_stays_on_one_line_with_a_full_width_space():
+    lines = break_display(COMPOSER, "共建美好家园 共享幸福生活", DisplayStyle(36, "song-bold"), 621)
+    assert lines == ["共建美好家园 共享幸福生活"]
+
+
+def test_headline_breaks_at_the_space_when_too_long():
+    lines = break_display(COMPOSER, "竹山县33家单位 获评国家级“节约型机关”", DisplayStyle(10.5, "hei"), 117)
+    assert lines == ["竹山县33家单位", "获评国家级“节约型机关”"]
+
+
+def test_headline_without_spaces_breaks_at_phrases_and_balances():
+    text = "丹江口库区水质安全保障指挥中心揭牌"
+    lines = break_display(COMPOSER, text, DisplayStyle(10.5, "hei"), 117)
+    assert "".join(lines) == text and len(lines) == 2
+    assert all(any(p.startswith(ln[:1]) for p in phrases(text)) for ln in lines)
+    assert abs(len(lines[0]) - len(lines[1])) <= 4
+
+
+def test_lead_in_of_a_brief_is_bold_up_to_the_colon():
+    runs = _lead_in_runs("本报讯 记者沈进虎报道：上月29日，记者从市教育局获悉。")
+    assert runs == [("本报讯 记者沈进虎报道：", "hei"), ("上月29日，记者从市教育局获悉。", "body")]
+    assert _lead_in_runs("普通段落。") == [("普通段落。", "body")]
+
+
+def test_brief_stack_has_titles_in_order_and_rules_between_items(tmp_path):
+    from typeset.pipeline import build
+
+    spec, res = build(ROOT / "layouts" / "sample-page.yaml")
+    page = res.page
+    titles = [ln.text for ln in page.lines if ln.owner == "zhengwu" and ln.kind == "title"]
+    assert titles[0] == "丹江口库区水质安全保障指挥中心揭牌" or titles[0].startswith("丹江口")
+    assert "竹山县33家单位" in titles and "获评国家级“节约型机关”" in titles
+    rules = [it for it in page.items if isinstance(it, D.Rule) and it.owner == "zhengwu"]
+    assert len(rules) == 5                       # six items, five separators
+    assert all(0.3 <= r.width for r in rules)
+    masthead = [it for it in page.items if isinstance(it, D.Rect) and it.owner == "zhengwu"]
+    assert masthead and masthead[0].fill == (0, 0, 0, 0.15)
+
+
+def info(w=640, h=427):
+    return PhotoInfo(Path("photo.jpg"), w, h, "RGB")
+
+
+def test_cover_fills_the_box_and_crops_to_its_aspect():
+    item = fit_photo(info(), 0, 0, 300, 300, "cover", (0.5, 0.5))
+    assert (item.w, item.h) == (300, 300)
+    l, t, r, b = item.crop
+    assert (b - t) == 1.0
+    assert (r - l) * 640 == pytest.approx(427, abs=1)
+    assert l == pytest.approx((1 - (r - l)) / 2)
+
+
+def test_cover_focus_moves_the_crop_and_is_clamped():
+    left = fit_photo(info(), 0, 0, 300, 300, "cover", (0.0, 0.5)).crop
+    right = fit_photo(info(), 0, 0, 300, 300, "cover", (1.0, 0.5)).crop
+    assert left[0] == 0.0 and right[2] == pytest.approx(1.0)
+
+
+def test_contain_shows_the_whole_photo_centred():
+    item = fit_photo(info(), 10, 20, 300, 300, "contain", (0.5, 0.5))
+    assert item.crop == (0.0, 0.0, 1.0, 1.0)
+    assert item.w == 300 and item.h == pytest.approx(300 * 427 / 640)
+    assert item.y == pytest.approx(20 + (300 - item.h) / 2)
+
+
+def test_low_resolution_photo_is_warned_with_its_ppi():
+    photo = info()
+    fit_photo(photo, 0, 0, 600, 400, "cover", (0.5, 0.5))
+    assert photo.warnings and "ppi" in photo.warnings[0]
+
+
+def test_overlap_check_finds_text_over_a_photo():
+    page = D.Page(500, 500)
+    page.items.append(D.Image("p.jpg", 0, 0, 100, 100, owner="photo"))
+    page.items.append(D.GlyphRun("F", 9, 50, [D.Glyph(10, 1, "字")], owner="story"))
+    assert checks.overlap_problems(page)
+    page.items[-1].y = 120
+    assert checks.overlap_problems(page) == []
