@@ -1,7 +1,7 @@
 """Command line: `typeset render|check SPEC.yaml…`.
 
-Exit status: 0 done; 1 text did not fit and --strict was given; 2 bad input (the message names
-file, line and field). Messages go to stderr; -q keeps only errors, -v adds progress.
+Exit status: 0 done; 1 text did not fit and --strict was given, or a PDF failed preflight;
+2 bad input (the message names file, line and field). Messages go to stderr; -q keeps only errors, -v adds progress.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="typeset",
         description="Typeset Chinese broadsheet newspaper pages from YAML page specs.",
-        epilog="Exit status: 0 ok, 1 overflow with --strict, 2 bad input.")
+        epilog="Exit status: 0 ok, 1 overflow with --strict or a preflight FAIL, 2 bad input.")
     ap.add_argument("--version", action="version", version=f"typeset {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -36,6 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", type=Path, default=Path("out"), metavar="DIR",
                    help="output folder (default: out/)")
     r.add_argument("--strict", action="store_true", help="exit 1 if any text does not fit")
+    r.add_argument("--no-preflight", action="store_true",
+                   help="skip the preflight of the written PDF")
+    pf = sub.add_parser("preflight", help="check PDFs against a print profile")
+    pf.add_argument("pdfs", nargs="+", type=Path, metavar="PDF", help="PDF files to check")
+    pf.add_argument("--profile", default="pdf-x1a", help="print profile (default: pdf-x1a)")
+    pf.add_argument("--max-ink", type=int, default=None, metavar="PCT",
+                    help="total ink limit in %% (default: the profile's, 240)")
+    pf.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    pf.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     c = sub.add_parser("check", help="validate specs and report fit without writing a PDF")
     common(c)
     c.add_argument("--strict", action="store_true", help="exit 1 if any text does not fit")
@@ -47,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
     progress = (lambda msg: print(f"  … {msg}", file=sys.stderr)) if args.verbose else None
     status = EXIT_OK
+    if args.command == "preflight":
+        return _preflight(args, say)
     from typeset import pipeline
     from typeset.report import format_table, report_data
 
@@ -54,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         try:
             if args.command == "render":
-                res = pipeline.render(spec, args.output, progress)
+                res = pipeline.render(spec, args.output, progress,
+                                      preflight=False if args.no_preflight else None)
                 data = res.report
                 say(f"{spec}: wrote {res.pdf} ({res.size / 1024:.0f} KiB) and {res.report_path.name} "
                     f"in {time.perf_counter() - t0:.2f} s")
@@ -70,10 +82,42 @@ def main(argv: list[str] | None = None) -> int:
             print("interrupted; no partial PDF was left behind", file=sys.stderr)
             return 130
         say(format_table(data))
+        if data.get("preflight"):
+            from typeset.prepress.preflight import Check, format_checks
+
+            checks = [Check(c["check"], c["status"], c["figure"], c["detail"])
+                      for c in data["preflight"]]
+            say(format_checks(str(res.pdf), checks))
+            if any(c.status == "FAIL" for c in checks):
+                print(f"error: {res.pdf} failed preflight (see FAIL above)", file=sys.stderr)
+                status = max(status, EXIT_OVERFLOW)
         if data["overflow"]:
             say(f"{spec}: some text did not fit (see the table above)")
             if args.strict:
                 status = max(status, EXIT_OVERFLOW)
+    return status
+
+
+def _preflight(args, say) -> int:
+    from typeset.prepress.preflight import format_checks, run_checks
+    from typeset.prepress.profiles import PROFILES
+
+    if args.profile not in PROFILES:
+        print(f"error: unknown profile '{args.profile}'; known: {', '.join(PROFILES)}",
+              file=sys.stderr)
+        return EXIT_INPUT
+    status = EXIT_OK
+    for pdf in args.pdfs:
+        if not pdf.is_file():
+            print(f"error: {pdf}: file not found", file=sys.stderr)
+            status = EXIT_INPUT
+            continue
+        checks = run_checks(pdf, args.profile, args.max_ink)
+        failed = any(c.status == "FAIL" for c in checks)
+        if failed or not args.quiet:
+            print(format_checks(str(pdf), checks))
+        if failed:
+            status = max(status, EXIT_OVERFLOW)
     return status
 
 

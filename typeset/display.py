@@ -66,6 +66,10 @@ class Image:
     crop: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)  # source box, fractions
     grey: bool = True
     owner: str = ""
+    max_ink: int = 240
+    icc: object = None           # Path of the press profile, or None
+    ppi: float = 0.0             # effective resolution at the placed size
+    accepted_low_ppi: bool = False  # the layout desk accepted a low resolution
 
 
 @dataclass

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from typeset.layout.page import PageResult, layout_page
+from typeset.prepress.preflight import run_checks
+from typeset.prepress.profiles import get_profile
 from typeset.render.pdf import render_pdf
+from typeset.render.pdfx import DocumentSettings
 from typeset.report import report_data, write_report
 from typeset.spec.load import load_spec
 
@@ -25,14 +28,48 @@ def build(spec_path: Path, progress=None) -> tuple:
     return spec, layout_page(spec, progress)
 
 
-def render(spec_path: Path, out_dir: Path, progress=None) -> RenderResult:
+def document_settings(spec, page=None) -> DocumentSettings:
+    from typeset import display as D
+
+    accepted = []
+    for it in (page.items if page is not None else []):
+        if isinstance(it, D.Image) and it.accepted_low_ppi and it.ppi < 100:
+            accepted.append(f"{Path(it.path).name} {it.ppi:.0f} ppi")
+    h = spec.header
+    title = spec.name
+    if h and h.paper:
+        title = " ".join(t for t in (h.paper, h.date, f"第{h.page}版" if h.page else "",
+                                     h.section) if t)
+    ps = spec.print
+    return DocumentSettings(title=title, author=h.paper if h and h.paper else "typeset",
+                            subject=h.section if h else "", date=ps.date,
+                            profile=get_profile(ps.profile), condition=ps.output_condition,
+                            icc=ps.icc, bleed=ps.bleed, crop_marks=ps.crop_marks,
+                            accepted_low_resolution=", ".join(accepted))
+
+
+def output_name(spec) -> str:
+    h = spec.header
+    date = (h.iso_date.replace("-", "") if h and h.iso_date else "")
+    return spec.print.file_name.format(spec=spec.name, paper=h.paper if h else "",
+                                       code=(h.code or h.paper) if h else spec.name, date=date,
+                                       page=h.page if h else "", section=h.section if h else "")
+
+
+def render(spec_path: Path, out_dir: Path, progress=None, preflight: bool | None = None) -> RenderResult:
     spec, result = build(spec_path, progress)
     out_dir.mkdir(parents=True, exist_ok=True)
-    pdf = out_dir / f"{spec.name}.pdf"
+    pdf = out_dir / output_name(spec)
     if progress:
         progress(f"writing {pdf}")
-    size = render_pdf([result.page], result.faces, pdf, title=result.page.title)
+    size = render_pdf([result.page], result.faces, pdf, document_settings(spec, result.page))
     data = report_data(result, spec.name)
+    run_preflight = spec.print.preflight if preflight is None else preflight
+    if run_preflight:
+        if progress:
+            progress(f"preflight {pdf.name}")
+        checks = run_checks(pdf, spec.print.profile, max_ink=spec.print.max_ink)
+        data["preflight"] = [c.as_dict() for c in checks]
     rp = out_dir / f"{spec.name}.report.json"
     write_report(data, rp)
     return RenderResult(pdf, rp, data, result, size)

@@ -36,6 +36,7 @@ class Composer:
     text: TextSpec
     notices: list[Notice] = field(default_factory=list)
     missing: list[Notice] = field(default_factory=list)
+    print_spec: object = None   # the spec's PrintSpec: photo colour and limits
 
     def settings(self, indent: bool = True) -> Settings:
         t = self.text

@@ -11,7 +11,7 @@ from typeset.layout.compose import Composer
 from typeset.layout.flow import Flow, Frame
 from typeset.layout.grid import BASELINE_RATIO, Grid
 from typeset.layout.headline import DisplayStyle, place_x, set_display
-from typeset.layout.photo import fit_photo, open_photo
+from typeset.layout.photo import ERROR_PPI, fit_photo, open_photo
 from typeset.layout.story import FlowPiece, StoryReport, flow_balanced, flow_story
 from typeset.spec.content import load_content
 from typeset.spec.model import BlockSpec, Placement
@@ -21,6 +21,7 @@ MASTHEAD_LINES = 4             # 栏目头 band height in grid lines
 MASTHEAD_SIZE = 20.0           # pt, between 三号 and 二号 (typesetting-rules §4.3a)
 MASTHEAD_TINT = (0.0, 0.0, 0.0, 0.15)   # K15 panel: light enough for K100 type on newsprint
 BRIEF_TITLE_SIZE = 10.5        # 五号 黑体 item titles (§4.8)
+SUPPORTED_MODES = ("L", "RGB", "CMYK")   # 8-bit photo modes that convert cleanly for print
 LEAD_IN = "本报讯"              # a brief's dateline, set in 黑体 up to the colon
 RULE_WEIGHTS = {"正线": 0.5, "反线": 1.5, "thin": 0.5, "thick": 1.5}
 HEADER_RULE = 0.75             # 眉线 under the page header (0.5–1 pt)
@@ -137,6 +138,24 @@ def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page)
     box_h = photo_lines * grid.pitch - grid.spec.line_gap
     item = fit_photo(info, x, top, width, box_h, fit, tuple(focus))
     item.owner = block.id
+    ps = composer.print_spec
+    item.grey = ps.colour == "mono"
+    item.max_ink, item.icc = ps.max_ink, ps.icc
+    item.accepted_low_ppi = r.boolean("accept_low_resolution", False)
+    if item.ppi < ERROR_PPI and not item.accepted_low_ppi:
+        raise r.error("photo", f"{block.source.name} has only {item.ppi:.0f} ppi at its placed "
+                      f"size; newsprint needs {ERROR_PPI} at the very least (200+ to look right)",
+                      hint="use a larger original, place it smaller, or set "
+                           "accept_low_resolution: true to print it anyway")
+    if info.mode not in SUPPORTED_MODES:
+        why = {"P": "a palette (indexed-colour) image", "RGBA": "an image with transparency",
+               "LA": "an image with transparency", "PA": "an image with transparency",
+               "I;16": "a 16-bit image", "I;16B": "a 16-bit image", "I;16L": "a 16-bit image",
+               "I": "a 32-bit integer image", "F": "a floating-point image",
+               "1": "a 1-bit bitmap"}.get(info.mode, f"a {info.mode} image")
+        raise r.error("photo", f"{block.source.name} is {why}; print needs 8-bit grey, RGB or "
+                      "CMYK without transparency",
+                      hint="flatten it and save as an 8-bit JPEG (or TIFF) in RGB, CMYK or grey")
     page.items.append(item)
     report.issues += info.warnings
     if caption_lines and (parts or meta.get("credit")):

@@ -28,7 +28,7 @@ LAYOUTS = {"article": layout_article}
 def layout_page(spec: Spec, progress=None) -> PageResult:
     roles, source = load_roles(spec.fonts)
     book = FontBook(roles, source)
-    composer = Composer(book, spec.text)
+    composer = Composer(book, spec.text, print_spec=spec.print)
     grid = Grid.on_page(spec.grid, spec.page)
     title = spec.header.paper if spec.header and spec.header.paper else spec.name
     page = D.Page(spec.page.width, spec.page.height, title=title)

@@ -10,6 +10,7 @@ from PIL import Image as PILImage
 
 from typeset import display as D
 
+ERROR_PPI = 100                # below this a photo is refused unless the spec accepts it
 MAX_PIXELS = 80_000_000        # refuse decompression bombs (80 Mpx ≈ a 30 × 40 cm photo at 600 ppi)
 WARN_PPI = 200                 # newsprint wants 200–300 ppi at placed size (§5 #13)
 
@@ -79,6 +80,7 @@ def fit_photo(info: PhotoInfo, x: float, y: float, w: float, h: float, fit: str,
         placed_w = w
         crop_w = crop[2] - crop[0]
     ppi = info.width * crop_w / (placed_w / 72)
+    item.ppi = round(ppi, 1)
     if ppi < WARN_PPI:
         info.warnings.append(f"{info.path.name}: {ppi:.0f} ppi at its placed size "
                              f"(newsprint wants {WARN_PPI}+)")

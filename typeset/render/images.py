@@ -6,6 +6,7 @@ from PIL import Image as PILImage
 from reportlab.lib.utils import ImageReader
 
 from typeset import display as D
+from typeset.prepress.colour import to_cmyk, to_grey
 
 
 def prepared_image(item: D.Image) -> PILImage.Image:
@@ -16,12 +17,16 @@ def prepared_image(item: D.Image) -> PILImage.Image:
         l, t, r, b = item.crop
         box = (round(l * w), round(t * h), round(r * w), round(b * h))
         im = im.crop(box)
-        if im.mode in ("P", "LA", "RGBA", "PA"):
+        if im.mode in ("P", "LA", "RGBA", "PA", "La"):
             im = im.convert("RGBA")
             bg = PILImage.new("RGB", im.size, (255, 255, 255))
             bg.paste(im, mask=im.split()[-1])
             im = bg
-        return im.convert("L") if item.grey else im.convert("CMYK")
+        if item.grey:
+            return to_grey(im)
+        if im.mode == "CMYK":
+            return im
+        return to_cmyk(im, item.max_ink, item.icc)
 
 
 def draw_image(canvas, item: D.Image, page_h: float) -> None:

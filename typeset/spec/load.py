@@ -13,11 +13,13 @@ from typeset.spec.model import (
 from typeset.spec.yamlload import LDict, LList, load_yaml
 from typeset.units import parse_length
 
-TOP_KEYS = {"page", "grid", "text", "fonts", "header", "blocks", "allow_outside_paths"}
+TOP_KEYS = {"page", "grid", "text", "fonts", "header", "blocks", "allow_outside_paths", "print"}
+PRINT_KEYS = {"profile", "output_condition", "icc", "colour", "max_ink", "bleed", "crop_marks",
+              "file_name", "preflight"}
 PAGE_KEYS = {"size", "margin_top", "margin_left"}
 GRID_KEYS = {"columns", "column_chars", "gutter_chars", "body_size", "line_gap", "lines"}
 TEXT_KEYS = {"kinsoku", "punctuation", "compress_stops", "cjk_latin_gap", "cjk_digit_gap", "indent"}
-HEADER_KEYS = {"paper", "date", "page", "section", "editor", "designer", "proofreader", "credits"}
+HEADER_KEYS = {"paper", "code", "date", "page", "section", "editor", "designer", "proofreader"}
 PLACE_KEYS = {"column", "columns", "line", "lines"}
 COMMON_KEYS = PLACE_KEYS | {"id", "type", "frames"}
 KIND_KEYS = {
@@ -26,7 +28,8 @@ KIND_KEYS = {
                 "title_columns", "balance"},
     "briefs": {"briefs", "masthead", "masthead_lines", "masthead_style", "box", "title_size",
                "balance"},
-    "photo": {"photo", "caption", "fit", "focus", "photo_lines", "title_size", "box"},
+    "photo": {"photo", "caption", "fit", "focus", "photo_lines", "title_size", "box",
+              "accept_low_resolution"},
     "rule": {"rule", "weight", "orientation"},
     "box": {"box", "weight", "tint"},
 }
@@ -169,7 +172,57 @@ def _header(r: _Reader) -> HeaderSpec:
         if key in r.data:
             credits[label] = r.text(key)
     return HeaderSpec(paper=r.text("paper"), date=date_text, weekday=weekday,
-                      page=r.text("page"), section=r.text("section"), credits=credits)
+                      page=r.text("page"), section=r.text("section"), credits=credits,
+                      code=r.text("code"), iso_date=raw_date.isoformat() if raw_date else "")
+
+
+def _print(r: _Reader, spec_path: Path, allow_outside: bool, header: HeaderSpec | None):
+    from typeset.prepress.icc import read_icc
+    from typeset.prepress.profiles import CONDITIONS, PROFILES
+    from typeset.spec.model import PrintSpec
+
+    r.check_keys(PRINT_KEYS)
+    ps = PrintSpec()
+    ps.profile = r.text("profile", ps.profile)
+    if ps.profile not in PROFILES:
+        raise r.error("profile", f"unknown PDF profile '{ps.profile}'",
+                      _suggest(ps.profile, set(PROFILES)))
+    ps.output_condition = r.text("output_condition", ps.output_condition)
+    if "icc" in r.data:
+        ps.icc = resolve_path(r, "icc", spec_path, allow_outside)
+        try:
+            prof = read_icc(ps.icc)
+        except ValueError as exc:
+            raise r.error("icc", f"{r.text('icc')} {exc}",
+                          hint="give a CMYK output (printer) ICC profile from the printing house") from None
+        if prof.colour_space != "CMYK" or prof.device_class != "prtr":
+            raise r.error("icc", f"{r.text('icc')} is a {prof.colour_space.strip()} "
+                          f"'{prof.device_class}' profile, not a CMYK output profile",
+                          hint="ask the printing house for its CMYK press profile")
+    elif ps.output_condition not in CONDITIONS:
+        raise r.error("output_condition", f"'{ps.output_condition}' is not a registered printing "
+                      "condition", hint=f"use one of {', '.join(CONDITIONS)} or give icc: <profile>")
+    if PROFILES[ps.profile].needs_icc and ps.icc is None:
+        raise r.error("profile", f"{ps.profile} needs the press's ICC output profile",
+                      hint="add icc: path/to/press-cmyk.icc under print:")
+    ps.colour = r.choice("colour", "mono", ("mono", "colour"))
+    ps.max_ink = r.integer("max_ink", 240, 100, 400)
+    ps.bleed = r.length("bleed", 0.0, positive=False)
+    if not 0 <= ps.bleed <= 36:
+        raise r.error("bleed", "must be between 0 and 12.7mm")
+    ps.crop_marks = r.boolean("crop_marks", ps.bleed > 0)
+    ps.file_name = r.text("file_name", ps.file_name)
+    if "/" in ps.file_name or "\\" in ps.file_name or not ps.file_name.endswith(".pdf"):
+        raise r.error("file_name", "must be a file name ending in .pdf (no folders)",
+                      hint="e.g. {code}-{date}-{page}.pdf")
+    try:
+        ps.file_name.format(spec="x", paper="x", code="x", date="x", page="x", section="x")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise r.error("file_name", f"unknown placeholder {exc}",
+                      hint="use {spec}, {paper}, {code}, {date}, {page}, {section}") from None
+    ps.preflight = r.boolean("preflight", True)
+    ps.date = header.iso_date if header else ""
+    return ps
 
 
 def _placement(r: _Reader, grid: GridSpec) -> Placement:
@@ -310,7 +363,9 @@ def load_spec(path: Path) -> Spec:
               for i, b in enumerate(blocks_raw)]
     _check_ids_and_overlaps(file, blocks)
     name = path.stem
-    return Spec(path, name, page, g, text, fonts, header, blocks, allow_outside)
+    spec = Spec(path, name, page, g, text, fonts, header, blocks, allow_outside)
+    spec.print = _print(top.mapping("print"), path, allow_outside, header)
+    return spec
 
 
 def _check_ids_and_overlaps(file: str, blocks: list[BlockSpec]) -> None:

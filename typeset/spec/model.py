@@ -108,6 +108,24 @@ class HeaderSpec:
     page: str = ""
     section: str = ""
     credits: dict[str, str] = field(default_factory=dict)
+    code: str = ""                  # short paper code for file names (e.g. SYRB)
+    iso_date: str = ""              # 2024-01-02
+
+
+@dataclass
+class PrintSpec:
+    """What the printing house gets (typesetting-rules.md §5)."""
+
+    profile: str = "pdf-x1a"
+    output_condition: str = "IFRA26"
+    icc: Path | None = None
+    colour: str = "mono"            # mono: photos in grey; colour: photos in CMYK
+    max_ink: int = 240              # % total area coverage for colour photos
+    bleed: float = 0.0              # pt; 0 = the PDF is the trimmed page
+    crop_marks: bool = False
+    file_name: str = "{spec}.pdf"
+    preflight: bool = True
+    date: str = ""                  # ISO date for document dates (reruns stay byte-identical)
 
 
 @dataclass
@@ -121,3 +139,4 @@ class Spec:
     header: HeaderSpec | None
     blocks: list[BlockSpec]
     allow_outside_paths: bool = False
+    print: PrintSpec = field(default_factory=PrintSpec)
