@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 
 from conftest import ROOT, run_tool
 from typeset import display as D
-from typeset.snapshot import display_snapshot
 from typeset.text import classes as C
 
 FLUSH_TOLERANCE = 0.5  # pt, issue 2
@@ -126,28 +124,3 @@ def test_two_renders_give_identical_bytes(tmp_path):
     b = pipeline.render(ROOT / "layouts" / "lead-article.yaml", tmp_path / "b")
     assert a.pdf.read_bytes() == b.pdf.read_bytes()
 
-
-def test_display_list_snapshot(rendered, data_regression):
-    data_regression.check(display_snapshot(rendered("lead-article").layout.page))
-
-
-def page_png(pdf_path, dpi: int = 72) -> bytes:
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(str(pdf_path))
-    try:
-        img = pdf[0].render(scale=dpi / 72, grayscale=True).to_pil()
-    finally:
-        pdf.close()
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
-
-
-# One changed character on a broadsheet page at 72 dpi is about 0.0008 % of the Manhattan
-# distance; 0.0001 % catches it while tolerating nothing else.
-IMAGE_THRESHOLD = 0.0001
-
-
-def test_page_image(rendered, image_regression):
-    image_regression.check(page_png(rendered("lead-article").pdf), diff_threshold=IMAGE_THRESHOLD)

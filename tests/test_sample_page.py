@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 
 from conftest import ROOT, run_tool
-from test_lead_article import IMAGE_THRESHOLD, page_png
 from typeset import checks
 from typeset import display as D
-from typeset.snapshot import display_snapshot
 from typeset.text.normalize import normalize
 
 
@@ -93,11 +91,3 @@ def test_pdf_is_valid_and_fonts_embedded(rendered):
     assert "No syntax or stream encoding errors" in run_tool("qpdf", "--check", pdf)
     for row in run_tool("pdffonts", pdf).splitlines()[2:]:
         assert row.split()[-5:-2] == ["yes", "yes", "yes"], row
-
-
-def test_display_list_snapshot(rendered, data_regression):
-    data_regression.check(display_snapshot(rendered("sample-page").layout.page))
-
-
-def test_page_image(rendered, image_regression):
-    image_regression.check(page_png(rendered("sample-page").pdf), diff_threshold=IMAGE_THRESHOLD)

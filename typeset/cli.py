@@ -45,6 +45,29 @@ def _parser() -> argparse.ArgumentParser:
                     help="total ink limit in %% (default: the profile's, 240)")
     pf.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     pf.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
+    pv = sub.add_parser("preview", help="PNG previews of specs or PDFs (pypdfium2)")
+    pv.add_argument("inputs", nargs="+", type=Path, metavar="SPEC_OR_PDF")
+    pv.add_argument("-o", "--output", type=Path, default=Path("out"), metavar="DIR")
+    pv.add_argument("--dpi", type=int, default=100, help="resolution (default 100)")
+    pv.add_argument("--grey", action="store_true", help="render in grey")
+    pv.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    pv.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
+    df = sub.add_parser("diff", help="compare two PDFs; exit 0 same, 1 different, 2 error")
+    df.add_argument("old", type=Path, metavar="OLD.pdf")
+    df.add_argument("new", type=Path, metavar="NEW.pdf")
+    df.add_argument("-o", "--output", type=Path, default=None, metavar="DIFF.png",
+                    help="write the changed regions outlined over the new page")
+    df.add_argument("--dpi", type=int, default=100, help="comparison resolution (default 100)")
+    df.add_argument("-q", "--quiet", action="store_true", help="no listing, exit status only")
+    df.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
+    sc = sub.add_parser("schema", help="print the JSON Schema of the page spec")
+    sc.add_argument("-q", "--quiet", action="store_true", help=argparse.SUPPRESS)
+    sc.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
+    wa = sub.add_parser("watch", help="re-render a spec whenever it or its files change")
+    wa.add_argument("spec", type=Path, metavar="SPEC.yaml")
+    wa.add_argument("-o", "--output", type=Path, default=Path("out"), metavar="DIR")
+    wa.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    wa.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     c = sub.add_parser("check", help="validate specs and report fit without writing a PDF")
     common(c)
     c.add_argument("--strict", action="store_true", help="exit 1 if any text does not fit")
@@ -58,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     status = EXIT_OK
     if args.command == "preflight":
         return _preflight(args, say)
+    if args.command in ("preview", "diff", "schema", "watch"):
+        return globals()[f"_{args.command}"](args, say)
     from typeset import pipeline
     from typeset.report import format_table, report_data
 
@@ -96,6 +121,95 @@ def main(argv: list[str] | None = None) -> int:
             if args.strict:
                 status = max(status, EXIT_OVERFLOW)
     return status
+
+
+def _preview(args, say) -> int:
+    from typeset import pipeline
+    from typeset.review.raster import write_previews
+
+    status = EXIT_OK
+    for item in args.inputs:
+        try:
+            if item.suffix.lower() == ".pdf":
+                if not item.is_file():
+                    raise InputError(str(item), "file not found")
+                pdf = item
+            else:
+                pdf = pipeline.render(item, args.output, preflight=False).pdf
+            paths = write_previews(pdf, args.output, args.dpi, args.grey)
+            for p in paths:
+                say(f"{item}: wrote {p}")
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = EXIT_INPUT
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = EXIT_INPUT
+    return status
+
+
+def _diff(args, say) -> int:
+    from typeset.review.diff import compare
+    from typeset.review.raster import render_pages
+
+    try:
+        for p in (args.old, args.new):
+            if not p.is_file():
+                raise ValueError(f"{p}: file not found")
+        old, new = render_pages(args.old, args.dpi), render_pages(args.new, args.dpi)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    differ = len(old) != len(new)
+    if differ:
+        say(f"page count differs: {len(old)} vs {len(new)}")
+    for n, (a, b) in enumerate(zip(old, new), 1):
+        d = compare(a, b, args.dpi)
+        if d.same:
+            continue
+        differ = True
+        say(f"page {n}: {d.changed_area_mm2:.1f} mm² changed in {len(d.regions)} regions"
+            + ("" if d.same_size else " (page size differs)"))
+        for r in d.regions:
+            say(f"  {r}")
+        if args.output:
+            out = args.output if len(old) == 1 else args.output.with_name(
+                f"{args.output.stem}-p{n}{args.output.suffix}")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            d.image.save(out)
+            say(f"  wrote {out}")
+    if not differ:
+        say("pages are the same")
+    return EXIT_OVERFLOW if differ else EXIT_OK
+
+
+def _schema(args, say) -> int:
+    import json
+
+    from typeset.spec.schema import spec_schema
+
+    print(json.dumps(spec_schema(), ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def _watch(args, say) -> int:
+    from typeset.report import format_table
+    from typeset.review.watch import watch
+
+    def on_result(result, seconds, error):
+        stamp = time.strftime("%H:%M:%S")
+        if error is not None:
+            print(f"[{stamp}] error: {error}", file=sys.stderr)
+            return
+        say(f"[{stamp}] rendered {result.pdf} in {seconds:.2f} s")
+        say(format_table(result.report))
+
+    say(f"watching {args.spec} and the files it uses; Ctrl-C to stop")
+    try:
+        watch(args.spec, args.output, on_result)
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
 
 
 def _preflight(args, say) -> int:

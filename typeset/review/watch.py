@@ -1,0 +1,74 @@
+"""`typeset watch`: re-render a spec whenever it or any file it uses is saved.
+
+The process stays up, so fonts, font metrics and the phrase model are loaded once; a
+re-render pays only for layout and writing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+POLL_SECONDS = 0.25
+
+
+def used_files(spec_path: Path) -> list[Path]:
+    """The spec and every file it names (content, captions, photos, fonts, ICC)."""
+    from typeset.spec.load import load_spec
+
+    files = [spec_path]
+    try:
+        spec = load_spec(spec_path)
+    except Exception:
+        return files
+    for b in spec.blocks:
+        if b.source:
+            files.append(b.source)
+        if "caption_path" in b.options:
+            files.append(b.options["caption_path"])
+    files += [p for p in (spec.fonts, spec.print.icc) if p]
+    return files
+
+
+def _stamp(files: list[Path]) -> tuple:
+    out = []
+    for f in files:
+        try:
+            st = f.stat()
+            out.append((str(f), st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((str(f), None, None))
+    return tuple(out)
+
+
+def watch(spec_path: Path, out_dir: Path, on_result: Callable[[object, float, Exception | None], None],
+          stop: threading.Event | None = None, max_renders: int | None = None) -> int:
+    """Render now and after every change; call on_result(result, seconds, error) each time."""
+    from typeset import pipeline
+    from typeset.errors import InputError
+
+    stop = stop or threading.Event()
+    renders = 0
+    files = used_files(spec_path)
+    last = None
+    while not stop.is_set():
+        stamp = _stamp(files)
+        if stamp != last:
+            last = stamp
+            t0 = time.perf_counter()
+            try:
+                result = pipeline.render(spec_path, out_dir, preflight=False)
+                on_result(result, time.perf_counter() - t0, None)
+            except InputError as exc:
+                on_result(None, time.perf_counter() - t0, exc)
+            renders += 1
+            new_files = used_files(spec_path)
+            if new_files != files:     # the spec now names other files: watch those too
+                files = new_files
+                last = _stamp(files)
+            if max_renders is not None and renders >= max_renders:
+                break
+        stop.wait(POLL_SECONDS)
+    return renders
