@@ -13,6 +13,7 @@ DEBIAN_PACKAGES=(
   fontconfig          # fc-list: fonts are found by family name
   fonts-noto-cjk      # Noto Serif CJK SC (书宋 body) and Noto Sans CJK SC (黑体)
   fonts-lxgw-wenkai   # LXGW WenKai (楷体: subtitles, bylines, captions)
+  fonts-hanazono      # HanaMin A/B: last-resort glyphs for rare characters (CJK Ext. B)
   poppler-utils       # pdffonts, pdftotext, pdfimages: tests check PDFs with real clients
   qpdf                # qpdf --check
   ghostscript         # ink coverage and a second renderer

@@ -14,7 +14,7 @@ from pathlib import Path
 from typeset import __version__
 from typeset.errors import InputError
 
-EXIT_OK, EXIT_OVERFLOW, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_OVERFLOW, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,7 +74,24 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)  # a kill ends cleanly, no partial output
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
     progress = (lambda msg: print(f"  … {msg}", file=sys.stderr)) if args.verbose else None
@@ -106,6 +123,16 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("interrupted; no partial PDF was left behind", file=sys.stderr)
             return 130
+        except Exception as exc:  # a bug, not bad input: say so plainly, keep going
+            print(f"error: internal error while processing {spec}: {type(exc).__name__}: {exc}\n"
+                  "  please report it with the spec attached (run with -v for details)",
+                  file=sys.stderr)
+            if args.verbose:
+                import traceback
+
+                traceback.print_exc()
+            status = max(status, EXIT_INTERNAL)
+            continue
         say(format_table(data))
         if data.get("preflight"):
             from typeset.prepress.preflight import Check, format_checks

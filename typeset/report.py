@@ -39,9 +39,9 @@ def report_data(result: PageResult, spec_name: str) -> dict:
 
 
 def write_report(data: dict, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    from typeset.atomic import write_atomic
+
+    write_atomic(path, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
 
 def format_table(data: dict) -> str:

@@ -121,6 +121,11 @@ class Face:
         return round(self.font["hmtx"][name][0] * 1000 / self.upem)
 
 
+def _cid_keyed(font: TTFont) -> bool:
+    cff = font["CFF "].cff
+    return hasattr(cff[cff.fontNames[0]], "ROS")
+
+
 @lru_cache(maxsize=64)
 def open_face(ref: FaceRef) -> Face:
     """Open a face lazily (fontTools), caching it for the process."""
@@ -133,6 +138,9 @@ def open_face(ref: FaceRef) -> Face:
         ps = font["name"].getDebugName(6) or path.stem
         is_cff = "CFF " in font
     except Exception as exc:  # a corrupt or unreadable font file
-        raise InputError(str(path), f"font cannot be read: {exc}",
-                         hint="reinstall the font package or choose another family") from None
+        raise InputError(str(path), f"font file is damaged or not a font ({type(exc).__name__}: "
+                         f"{exc})", hint="reinstall the font package or choose another font") from None
+    if "CFF " in font and not _cid_keyed(font):
+        raise InputError(str(path), "name-keyed CFF fonts (.otf) cannot be embedded as CID fonts "
+                         "in PDF/X-1a", hint="use a TrueType (.ttf) or CID-keyed CFF font")
     return Face(ref, font, cmap, upem, is_cff, ps)

@@ -20,7 +20,14 @@ DEFAULT_ROLES: dict[str, list[dict]] = {
                   {"family": "Noto Serif CJK SC", "weight": "regular"}],
     "kai": [{"family": "LXGW WenKai", "weight": "regular"},
             {"family": "Noto Serif CJK SC", "weight": "regular"}],
+    # Tried after every role's own faces: rare characters (CJK Extension B and beyond).
+    "fallback": [{"family": "HanaMinA", "weight": "regular"},
+                 {"family": "HanaMinB", "weight": "regular"}],
 }
+FALLBACK = "fallback"
+# Drawn for a character that no font has: 〓, the typesetter's mark for a missing character
+# (缺字符号), so the gap is visible to the proofreader and reported, never an empty box.
+MISSING_MARK = "〓"
 
 
 @dataclass
@@ -44,6 +51,10 @@ class FontChain:
                 return face
         return self.faces[0]
 
+    def drawable(self, ch: str) -> str:
+        """`ch` if some face has it, else the missing-character mark."""
+        return ch if self.has(ch) else MISSING_MARK
+
     def has(self, ch: str) -> bool:
         return any(f.has(ch) for f in self.faces)
 
@@ -65,10 +76,17 @@ class FontBook:
                 raise InputError(self.source, f"font role '{role}' is not defined",
                                  hint=f"define it or use one of: {', '.join(sorted(self.roles))}")
             faces = []
-            for n, entry in enumerate(self.roles[role]):
+            entries = list(self.roles[role])
+            n_own = len(entries)
+            if role != FALLBACK:
+                entries += self.roles.get(FALLBACK, [])
+            for n, entry in enumerate(entries):
+                if "file" in entry:
+                    faces.append(open_face(face_from_file(entry, self.source, role, n)))
+                    continue
                 ref = find_face(entry["family"], entry.get("weight", "regular"))
                 if ref is None:
-                    if n == 0:
+                    if n == 0 and n_own:
                         close = [f for f in known_families() if "CJK" in f or "Kai" in f][:8]
                         raise InputError(
                             self.source, f"font '{entry['family']}' is not installed",
@@ -85,6 +103,19 @@ class FontBook:
         return [self._chains[k] for k in sorted(self._chains)]
 
 
+def face_from_file(entry: dict, source: str, role: str, n: int):
+    """A FaceRef for a font given by file (and collection index) instead of family."""
+    from typeset.font.face import FaceRef
+
+    path = Path(entry["file"])
+    if not path.is_absolute():
+        path = (Path(source).parent / path).resolve()
+    if not path.is_file():
+        raise InputError(source, f"font file not found: {entry['file']}", field=f"{role}[{n}].file",
+                         hint="give the path of a .ttf, .otf or .ttc file, relative to this file")
+    return FaceRef(str(path), int(entry.get("index", 0)), entry.get("family", path.stem), 80)
+
+
 def load_roles(path: Path | None) -> tuple[dict[str, list[dict]], str]:
     """Read a roles file (YAML) or return the built-in roles."""
     if path is None:
@@ -99,14 +130,18 @@ def load_roles(path: Path | None) -> tuple[dict[str, list[dict]], str]:
                              field=role, hint="e.g. body: [{family: Noto Serif CJK SC, weight: regular}]")
         clean = []
         for k, e in enumerate(entries):
-            if not isinstance(e, dict) or "family" not in e:
-                raise InputError(str(path), "each face needs a family", line=entries.item_lines[k],
-                                 field=f"{role}[{k}]")
-            unknown = set(e) - {"family", "weight"}
+            if not isinstance(e, dict) or not ("family" in e or "file" in e):
+                raise InputError(str(path), "each face needs a family (or a file)",
+                                 line=entries.item_lines[k], field=f"{role}[{k}]")
+            unknown = set(e) - {"family", "weight", "file", "index"}
             if unknown:
                 raise InputError(str(path), f"unknown key {sorted(unknown)[0]!r}",
                                  line=entries.item_lines[k], field=f"{role}[{k}]",
-                                 hint="a face has only family and weight")
-            clean.append({"family": str(e["family"]), "weight": e.get("weight", "regular")})
+                                 hint="a face has family and weight, or file and index")
+            face = {"family": str(e.get("family", "")), "weight": e.get("weight", "regular")}
+            if "file" in e:
+                face["file"] = str(e["file"])
+                face["index"] = e.get("index", 0)
+            clean.append(face)
         roles[str(role)] = clean
     return roles, str(path)

@@ -59,6 +59,10 @@ class Composer:
                         has_glyph_for=lambda role: self.fonts.chain(role).has)
         return prepare(atoms, s)
 
+    def prepare_atoms(self, atoms) -> Prepared:
+        """Re-measure a slice of a prepared paragraph's atoms."""
+        return prepare(list(atoms), self.settings())
+
     def break_lines(self, p: Prepared, width_of, first_line: int = 0) -> Broken:
         return break_paragraph(p, width_of, first_line)
 
@@ -70,6 +74,7 @@ class Composer:
     def emit(self, p: Prepared, line: SetLine, x: float, baseline: float, size: float,
              owner: str, role: str, color: D.CMYK = D.K100, vertical: bool = False) -> list[D.GlyphRun]:
         """GlyphRuns for one set line whose left edge is at x (pt)."""
+        self._context = "".join(a.text for a in p.atoms[:12] if a.text)[:12]
         runs: dict[str, D.GlyphRun] = {}
         order: list[str] = []
         scale = size / EM
@@ -79,12 +84,14 @@ class Composer:
                 continue
             chain = self.fonts.chain(atom.style)
             for g in atom.glyphs:
-                face = chain.face_for(g.char)
-                if not chain.has(g.char):
+                char = g.char
+                if not chain.has(char):
                     self.missing.append(Notice(
                         "missing-glyph", owner,
-                        f"U+{ord(g.char):04X} {g.char} (at character {atom.start + 1}) is in no "
-                        f"font of role '{atom.style}'"))
+                        f"U+{ord(char):04X} {char} (character {atom.start + 1} of "
+                        f"“{self._context}”) is in no font of role '{atom.style}'; drawn as 〓"))
+                    char = chain.drawable(char)
+                face = chain.face_for(char)
                 key = face.key
                 self.fonts_used[key] = face
                 run = runs.get(key)
@@ -92,7 +99,7 @@ class Composer:
                     run = runs[key] = D.GlyphRun(key, size, baseline, [], color, role, owner)
                     order.append(key)
                 gx = x + (pa.x + g.dx) * scale
-                gid = face.gid(g.char)
+                gid = face.gid(char)
                 run.glyphs.append(D.Glyph(round(gx, 3), gid, g.text))
         return [runs[k] for k in order]
 

@@ -80,6 +80,9 @@ class Flow:
             return self.total
         return self.starts[s.frame] + self.frames[s.frame].lines
 
+    def remaining_from(self, k: int) -> int:
+        return max(0, self.total - k)
+
     @property
     def remaining(self) -> int:
         return max(0, self.total - self.pos)

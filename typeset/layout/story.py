@@ -19,6 +19,8 @@ from typeset.text.justify import set_line
 
 SUBHEAD_LINES = 3          # an in-body subhead takes three grid lines, text centred with air
 TITLE_LINES = 2            # a brief's one-line title takes two grid lines
+MARGIN_LINES = 4           # extra lines composed past the frames when cutting a huge paragraph
+HALF_EM = 500              # narrowest atom (a digit or a compressed mark), 1/1000 em
 LINES_AFTER_SUBHEAD = 2    # at least two body lines must follow a subhead in its column (§2.9)
 SUBHEAD_SIZE_RATIO = 7 / 6  # subhead 10.5 pt (五号) over 9 pt (小五) body
 
@@ -138,6 +140,22 @@ def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer
     p = composer.prepare(piece.runs, owner, indent=piece.indent)
     if not p.atoms:
         return k
+    width = max(flow.width_em(k), 1)
+    if flow.slot(k) is None:
+        # no room left: count what does not fit without composing it (bounded work)
+        lines = -(-p.pw[-1] // width)
+        overflow_parts.append("".join(a.text for a in p.atoms))
+        report.overflow_lines += lines
+        return k + lines
+    rest_text = ""
+    rest_lines = 0
+    limit = (flow.remaining_from(k) + MARGIN_LINES) * (width // HALF_EM + 2)
+    if len(p.atoms) > limit:
+        # a paragraph far longer than the room left: compose only what can land in the frames
+        rest = p.atoms[limit:]
+        rest_text = "".join(a.text for a in rest)
+        rest_lines = -(-sum(a.width for a in rest) // width)
+        p = composer.prepare_atoms(p.atoms[:limit])
     broken = composer.break_lines(p, flow.width_em, k)
     for issue in broken.issues:
         report.issues.append(f"{issue.kind} at paragraph line {issue.line + 1}: {issue.detail}")
@@ -146,10 +164,10 @@ def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer
         last = j == len(p.atoms)
         slot = flow.slot(k)
         if slot is None:
-            rest = "".join(a.text for a in p.atoms[i:])
+            rest = "".join(a.text for a in p.atoms[i:]) + rest_text
             overflow_parts.append(rest)
-            report.overflow_lines += len(broken.lines) - li
-            return k + len(broken.lines) - li
+            report.overflow_lines += len(broken.lines) - li + rest_lines
+            return k + len(broken.lines) - li + rest_lines
         target = flow.width_em(k)
         line = set_line(p, i, j, target, last)
         baseline = grid.baseline(slot.line)
@@ -175,6 +193,12 @@ def flow_balanced(pieces: list[FlowPiece], frames: list, grid: Grid, composer: C
         scratch = D.Page(page.width, page.height)
         mark = (len(composer.notices), len(composer.missing))
         flow_story(pieces, Flow(frames, grid.size), grid, composer, owner, trial, scratch)
+        if trial.overflow_lines or trial.used_lines >= trial.capacity_lines:
+            # nothing to level: keep the trial as the result
+            page.items += scratch.items
+            page.lines += scratch.lines
+            report.__dict__.update(trial.__dict__)
+            return
         del composer.notices[mark[0]:], composer.missing[mark[1]:]
         needed = trial.used_lines
         full = frames[0].lines

@@ -9,8 +9,7 @@ complete, so a reader never sees half a PDF.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+import io
 from pathlib import Path
 
 from reportlab import rl_config
@@ -18,6 +17,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from typeset import display as D
+from typeset.atomic import write_atomic
 from typeset.font.face import Face
 from typeset.render.cidfont import CIDFontWriter
 from typeset.render.images import draw_image
@@ -62,14 +62,12 @@ def render_pdf(pages: list[D.Page], faces: dict[str, Face], target: Path,
     rl_config.invariant = 1
     if _PLACEHOLDER_FONT not in pdfmetrics._fonts:
         pdfmetrics._fonts[_PLACEHOLDER_FONT] = _NoFont()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
+    buffer = io.BytesIO()
+    if True:
         first = pages[0]
         margin = s.bleed + (MARK_GAP + MARK_LENGTH if s.crop_marks else 0.0)
         version = s.profile.pdf_version if s.profile else (1, 4)
-        canvas = Canvas(tmp, pagesize=(first.width + 2 * margin, first.height + 2 * margin),
+        canvas = Canvas(buffer, pagesize=(first.width + 2 * margin, first.height + 2 * margin),
                         invariant=1, initialFontName=_PLACEHOLDER_FONT, enforceColorSpace="cmyk",
                         pageCompression=1, pdfVersion=version)
         writers: dict[str, CIDFontWriter] = {}
@@ -95,12 +93,9 @@ def render_pdf(pages: list[D.Page], faces: dict[str, Face], target: Path,
             doc.delayedFonts.append(writers[key])
         doc.updateSignature(signature.hexdigest())
         canvas.save()
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target.stat().st_size
+    data = buffer.getvalue()
+    write_atomic(target, data)
+    return len(data)
 
 
 def _overprint_if_black(canvas: Canvas, color: D.CMYK) -> None:

@@ -36,8 +36,12 @@ def write_previews(pdf: Path, out_dir: Path, dpi: int = DEFAULT_DPI, grey: bool 
     paths = []
     for n, img in enumerate(render_pages(pdf, dpi, grey), 1):
         path = out_dir / f"{stem or pdf.stem}-p{n}.png"
-        tmp = path.with_name(f".{path.name}.tmp")
-        img.save(tmp, format="PNG")
-        tmp.replace(path)
+        import io
+
+        from typeset.atomic import write_atomic
+
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        write_atomic(path, buf.getvalue())
         paths.append(path)
     return paths

@@ -83,6 +83,9 @@ def parse_yaml(text: str, file: str, what: str = "spec", first_line: int = 1) ->
                          hint="check indentation, colons and quotes on this line") from None
     except yaml.YAMLError as exc:
         raise InputError(str(path), f"YAML error: {exc}") from None
+    if node is None:
+        raise InputError(str(path), f"{what} is empty (only comments)",
+                         hint="see README.md for an example spec")
     value = _convert(node, str(path), set())
     if not isinstance(value, LDict):
         raise InputError(str(path), f"{what} must be a mapping of keys to values", line=1)
