@@ -1,0 +1,107 @@
+"""Property tests (hypothesis) of the text engine and the flow: whatever the copy and whatever
+the column (at least 4 em), no character is lost, duplicated or reordered; no line is wider
+than its column; prohibited starts and ends appear only when reported; every character lands
+in a frame or is counted in the overflow report."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from typeset import display as D
+from typeset.font.roles import DEFAULT_ROLES, FontBook
+from typeset.layout.compose import Composer
+from typeset.layout.flow import Flow, Frame
+from typeset.layout.grid import Grid
+from typeset.layout.story import FlowPiece, StoryReport, flow_story
+from typeset.spec.model import GridSpec, PageSpec, TextSpec
+from typeset.text import classes as C
+from typeset.text.atoms import EM
+from typeset.text.justify import set_line
+from typeset.text.normalize import normalize
+
+BOOK = FontBook(DEFAULT_ROLES)
+HAN = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处府"
+LATIN = "abcdefghijklmnopqrstuvwxyzCOVIDiPhone"
+DIGITS = "0123456789"
+PUNCT = "，。、；：？！“”‘’《》（）—·%／…"
+ALPHABET = HAN * 3 + LATIN + DIGITS * 2 + PUNCT * 2 + " "
+
+texts = st.text(alphabet=ALPHABET, min_size=1, max_size=220)
+widths = st.integers(min_value=4, max_value=30)
+levels = st.sampled_from(["basic", "gb", "strict"])
+styles = st.sampled_from(["quanjiao", "kaiming", "banjiao"])
+
+
+def _compose(text, chars, level, style, indent=True):
+    comp = Composer(BOOK, TextSpec(kinsoku=level, punctuation=style))
+    p = comp.prepare([(text, "body")], "prop", indent=indent)
+    width = chars * EM
+    broken = comp.break_lines(p, lambda k: width)
+    return comp, p, broken, width
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts, widths, levels, styles, st.booleans())
+def test_lines_keep_every_character_in_order(text, chars, level, style, indent):
+    _, p, broken, width = _compose(text, chars, level, style, indent)
+    normalised = normalize(text)[0].replace("\n", "")
+    assert "".join(a.text for i, j in broken.lines for a in p.atoms[i:j]) == normalised
+    # lines tile the atoms exactly, in order
+    pos = 0
+    for i, j in broken.lines:
+        assert i == pos and j > i
+        pos = j
+    assert pos == len(p.atoms)
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts, widths, levels, styles)
+def test_no_line_wider_than_its_column_unless_reported(text, chars, level, style):
+    _, p, broken, width = _compose(text, chars, level, style)
+    overfull = {iss.line for iss in broken.issues if iss.kind == "overfull"}
+    for k, (i, j) in enumerate(broken.lines):
+        line = set_line(p, i, j, width, j == len(p.atoms))
+        if k not in overfull:
+            assert line.width <= width + 1e-6, (k, line.width, width)
+        if j != len(p.atoms) and k not in overfull and not any(
+                iss.line == k and iss.kind in ("ragged", "loose") for iss in broken.issues):
+            assert abs(line.width - width) < 1e-6
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts, widths, levels)
+def test_prohibited_starts_and_ends_only_when_reported(text, chars, level):
+    _, p, broken, _ = _compose(text, chars, level, "quanjiao")
+    starts = {iss.line for iss in broken.issues if iss.kind == "forbidden-start"}
+    ends = {iss.line for iss in broken.issues if iss.kind == "forbidden-end"}
+    for k, (i, j) in enumerate(broken.lines):
+        if k > 0 and C.no_line_start(p.atoms[i].cls, level):
+            assert k in starts
+        if j != len(p.atoms) and C.no_line_end(p.atoms[j - 1].cls, level):
+            assert k in ends
+
+
+GRID = Grid.on_page(GridSpec(), PageSpec())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(texts, min_size=1, max_size=8), st.integers(1, 4), st.integers(1, 12),
+       st.integers(4, 27))
+def test_every_character_lands_in_a_frame_or_in_the_overflow_report(paras, frames, lines, chars):
+    comp = Composer(BOOK, TextSpec())
+    width = chars * GRID.size
+    flow = Flow([Frame(GRID.column_x(1 + f), width, 1, lines) for f in range(frames)], GRID.size)
+    pieces = [FlowPiece("para", [(t, "body")]) for t in paras]
+    report = StoryReport("prop", "article")
+    page = D.Page(1000, 1000)
+    flow_story(pieces, flow, GRID, comp, "prop", report, page)
+    placed = "".join(ln.text for ln in page.lines if ln.kind == "body")
+    want = "".join(normalize(t)[0].replace("\n", "") for t in paras)
+
+    def bare(s):
+        return "".join(c for c in s if not c.isspace())
+
+    assert bare(placed + report.overflow_text) == bare(want)
+    assert report.overflow_chars == len(bare(report.overflow_text))
+    assert report.used_lines <= frames * lines
