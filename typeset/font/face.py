@@ -75,11 +75,12 @@ def known_families() -> list[str]:
 
 @dataclass(eq=False)
 class Face:
-    """An opened face: cmap, advances, and what the PDF writer needs about it."""
+    """An opened face: cmap and advances through HarfBuzz (fast, lazy), tables through fontTools
+    only where the PDF writer needs them (head, OS/2, CFF charset)."""
 
     ref: FaceRef
     font: TTFont = field(repr=False)
-    cmap: dict[int, str] = field(repr=False)
+    hb_font: object = field(repr=False)
     upem: int = 1000
     is_cff: bool = True
     ps_name: str = ""
@@ -89,36 +90,49 @@ class Face:
     @property
     def key(self) -> str:
         """A short stable id used as the PDF resource name, from the face's identity."""
+        cached = self.__dict__.get("_key")
+        if cached:
+            return cached
         digest = hashlib.sha256(f"{self.ps_name}|{self.ref.weight}".encode()).hexdigest()[:6]
-        return "F" + "".join(c for c in self.ps_name if c.isalnum())[:24] + digest
-
-    def has(self, ch: str) -> bool:
-        return ord(ch) in self.cmap
+        self.__dict__["_key"] = "F" + "".join(c for c in self.ps_name if c.isalnum())[:24] + digest
+        return self.__dict__["_key"]
 
     def gid(self, ch: str) -> int:
         """Glyph id (for Noto CJK CFF faces this is also the CID); 0 when missing."""
         g = self._gid.get(ch)
         if g is None:
-            name = self.cmap.get(ord(ch))
-            g = self.font.getGlyphID(name) if name else 0
+            g = self.hb_font.get_nominal_glyph(ord(ch)) or 0
             self._gid[ch] = g
         return g
 
+    def has(self, ch: str) -> bool:
+        return self.gid(ch) != 0
+
     def advance(self, ch: str) -> int:
-        """Advance of the glyph for `ch` in 1/1000 em."""
+        """Advance of the glyph for `ch` in 1/1000 em (1 em when the face lacks it)."""
         a = self._adv.get(ch)
         if a is None:
-            name = self.cmap.get(ord(ch))
-            if name is None:
-                a = 1000
-            else:
-                a = round(self.font["hmtx"][name][0] * 1000 / self.upem)
+            g = self.gid(ch)
+            a = self.gid_advance(g) if g else 1000
             self._adv[ch] = a
         return a
 
     def gid_advance(self, gid: int) -> int:
+        return round(self.hb_font.get_glyph_h_advance(gid) * 1000 / self.upem)
+
+    def cid(self, gid: int) -> int:
+        """The CID of a glyph of a CID-keyed CFF face (from the CFF charset)."""
         name = self.font.getGlyphName(gid)
-        return round(self.font["hmtx"][name][0] * 1000 / self.upem)
+        return int(name[3:]) if name.startswith("cid") else gid
+
+    def gid_of_cid(self, cid: int) -> int:
+        return self.font.getGlyphID(f"cid{cid:05d}") if cid else 0
+
+    def check_embeddable(self) -> None:
+        if self.is_cff and not _cid_keyed(self.font):
+            raise InputError(self.ref.path, "name-keyed CFF fonts (.otf) cannot be embedded as "
+                             "CID fonts in PDF/X-1a", hint="use a TrueType (.ttf) or CID-keyed "
+                             "CFF font")
 
 
 def _cid_keyed(font: TTFont) -> bool:
@@ -131,16 +145,16 @@ def open_face(ref: FaceRef) -> Face:
     """Open a face lazily (fontTools), caching it for the process."""
     path = Path(ref.path)
     try:
+        import uharfbuzz as hb
+
         font = TTFont(str(path), fontNumber=ref.index, lazy=True, recalcTimestamp=False,
                       recalcBBoxes=False)
-        cmap = font.getBestCmap() or {}
         upem = font["head"].unitsPerEm
         ps = font["name"].getDebugName(6) or path.stem
         is_cff = "CFF " in font
+        hb_face = hb.Face(hb.Blob.from_file_path(str(path)), ref.index)
+        hb_font = hb.Font(hb_face)
     except Exception as exc:  # a corrupt or unreadable font file
         raise InputError(str(path), f"font file is damaged or not a font ({type(exc).__name__}: "
                          f"{exc})", hint="reinstall the font package or choose another font") from None
-    if "CFF " in font and not _cid_keyed(font):
-        raise InputError(str(path), "name-keyed CFF fonts (.otf) cannot be embedded as CID fonts "
-                         "in PDF/X-1a", hint="use a TrueType (.ttf) or CID-keyed CFF font")
-    return Face(ref, font, cmap, upem, is_cff, ps)
+    return Face(ref, font, hb_font, upem, is_cff, ps)

@@ -38,6 +38,8 @@ class Flow:
             total += f.lines
         self.total = total
         self.pos = 0
+        self._widths = [round(f.width / body_size * 1000) for f in self.frames for _ in range(f.lines)]
+        self._past_end = self._widths[-1] if self._widths else 0
 
     def _frame_index(self, k: int) -> int:
         lo, hi = 0, len(self.starts) - 1
@@ -59,9 +61,7 @@ class Flow:
 
     def width_em(self, k: int) -> int:
         """Measure of flow line k in 1/1000 em of the body size (the last frame's past the end)."""
-        s = self.slot(k)
-        width = s.width if s else (self.frames[-1].width if self.frames else 0)
-        return round(width / self.body_size * 1000)
+        return self._widths[k] if 0 <= k < self.total else self._past_end
 
     def left_in_frame(self, k: int) -> int:
         """Lines from flow line k to the end of its frame (0 past the end)."""

@@ -33,6 +33,7 @@ class CIDFontWriter:
     """Collects the glyphs a document uses from one face and writes the font objects."""
 
     def __init__(self, face: Face, resource: str) -> None:
+        face.check_embeddable()
         self.face = face
         self.resource = resource
         self.used: dict[int, str] = {}      # code → text
@@ -42,8 +43,7 @@ class CIDFontWriter:
     def code(self, gid: int) -> int:
         """The code written in the content stream: the CID (CFF) or the glyph id (TrueType)."""
         if self.face.is_cff:
-            name = self.face.font.getGlyphName(gid)
-            return int(name[3:]) if name.startswith("cid") else gid
+            return self.face.cid(gid)
         return gid
 
     def use(self, gid: int, text: str) -> int:
@@ -61,7 +61,7 @@ class CIDFontWriter:
 
     def _gid_of_code(self, code: int) -> int:
         if self.face.is_cff:
-            return self.face.font.getGlyphID(f"cid{code:05d}") if code else 0
+            return self.face.gid_of_cid(code)
         return code
 
     def tag(self) -> str:
