@@ -97,3 +97,28 @@ def test_overlap_check_finds_text_over_a_photo():
     assert checks.overlap_problems(page)
     page.items[-1].y = 120
     assert checks.overlap_problems(page) == []
+
+
+def test_vertical_headline_uses_vertical_forms_and_keeps_its_text(tmp_path):
+    from conftest import run_tool
+    from typeset import pipeline
+
+    (tmp_path / "typeset.toml").write_text("")
+    (tmp_path / "story.md").write_text(
+        (ROOT / "content" / "feature-gongshilan.md").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "page.yaml").write_text(
+        "blocks:\n  - article: story.md\n    title_vertical: true\n    title_size: 24pt\n"
+        "    column: 1\n    columns: 4\n    line: 1\n    lines: 22\n", encoding="utf-8")
+    res = pipeline.render(tmp_path / "page.yaml", tmp_path / "out", preflight=False)
+    page = res.layout.page
+    title = [it for it in page.items if isinstance(it, D.GlyphRun) and it.role == "headline"]
+    assert "".join(r.glyphs[0].text for r in title) == "指尖上的“公示栏”"
+    ys = [r.y for r in title]
+    xs = {round(r.glyphs[0].x + r.size / 2) for r in title if r.glyphs[0].text not in "“”"}
+    assert ys == sorted(ys) and len(xs) == 1          # one column, top to bottom
+    quote = next(r for r in title if r.glyphs[0].text == "“")
+    face = res.layout.faces[quote.face]
+    assert quote.glyphs[0].gid == face.gid("﹁")        # the vertical form is drawn
+    assert checks.overlap_problems(page) == []
+    assert not res.report["overflow"]
+    assert "指尖上的" in run_tool("pdftotext", "-raw", str(res.pdf), "-").replace("\n", "")

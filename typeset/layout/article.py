@@ -126,6 +126,8 @@ def layout_article(block: BlockSpec, grid: Grid, composer: Composer, page: D.Pag
         (meta.get("title", ""), DisplayStyle(size_title, block.options.get("title_font", "song-bold"), align)),
         (meta.get("subtitle", ""), DisplayStyle(size_sub, block.options.get("subtitle_font", "kai"), align)),
     ]
+    if block.options["_reader"].boolean("title_vertical", False):
+        return _layout_vertical(block, grid, composer, page, content, report, size_title)
     fixed = block.options.get("headline_lines")
     if fixed is not None and (isinstance(fixed, bool) or not isinstance(fixed, int) or fixed < 1):
         raise block.options["_reader"].error("headline_lines", "must be a whole number of lines")
@@ -153,4 +155,44 @@ def layout_article(block: BlockSpec, grid: Grid, composer: Composer, page: D.Pag
         bx, by, bw, bh = grid.rect(place)
         page.items.append(D.Rect(bx, by - grid.spec.line_gap / 2, bw, bh + grid.spec.line_gap,
                                  stroke=D.K100, stroke_width=BOX_RULE, owner=block.id))
+    return report
+
+
+def _layout_vertical(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page,
+                     content: Content, report: StoryReport, size_title: float) -> StoryReport:
+    """竖排标题: the title runs down the block's first column; the body fills the other columns
+    and the first column below the title. Kicker and subtitle open the body in 楷体."""
+    from typeset.layout.vertical import set_vertical, vertical_lines
+
+    place = block.place
+    r = block.options["_reader"]
+    col_w = grid.spec.column_width
+    size = min(size_title, col_w * 0.8)
+    title = content.meta.get("title", "")
+    used = vertical_lines(grid, title, size)
+    if used > place.lines or place.columns < 2:
+        raise r.error("title_vertical", f"a vertical title of {len(title)} characters at "
+                      f"{size:g} pt needs {used} lines in one column and at least two columns",
+                      hint="make the block taller or wider, or set title_size smaller")
+    band_top = grid.line_top(place.line)
+    height = used * grid.pitch - grid.spec.line_gap
+    from typeset.layout.vertical import vertical_height
+
+    top = band_top + (height - vertical_height(title, size)) / 2
+    set_vertical(composer, title, size, block.options.get("title_font", "song-bold"),
+                 grid.column_x(place.column), col_w, top, block.id, page)
+    frames = []
+    if place.lines - used > 0:
+        frames += column_frames(grid, Placement(place.column, 1, place.line + used,
+                                                place.lines - used))
+    frames += column_frames(grid, Placement(place.column + 1, place.columns - 1, place.line,
+                                            place.lines))
+    # reading order: the columns right of the title first, then under it
+    frames = frames[1:] + frames[:1] if place.lines - used > 0 else frames
+    pieces = []
+    for key in ("kicker", "subtitle"):
+        if content.meta.get(key):
+            pieces.append(FlowPiece("byline", [(content.meta[key], "kai")], align="left"))
+    pieces += body_pieces(content, block.options.get("byline", "top"))
+    flow_balanced(pieces, frames, grid, composer, block.id, report, page, False)
     return report

@@ -87,7 +87,8 @@ def _masthead(text: str, style: str, grid: Grid, composer: Composer, page: D.Pag
         page.items.append(D.Rule(x, y + band_h - 1, x + width, y + band_h - 1, 2.0, D.K100, owner))
     # letter-spaced title: a full-width space between characters reads as a designed banner
     spaced = "\u3000".join(text) if len(text) <= 6 else text
-    dl = set_display(composer, spaced, DisplayStyle(size, "hei", "center", color), owner)
+    dl = set_display(composer, spaced, DisplayStyle(size, "hei", "center", color), owner,
+                     "masthead")
     baseline = y + (band_h - size) / 2 + BASELINE_RATIO * size
     page.items += dl.runs_for(place_x(x, width, dl.width, "center"), baseline, owner)
     page.lines.append(D.LineInfo(owner, "masthead", text, x, width, round(dl.width, 3),
@@ -220,21 +221,21 @@ def page_header(spec, grid: Grid, composer: Composer, page: D.Page) -> None:
     left, right = grid.left, grid.left + grid.spec.width
     items = []
     if h.page or h.section:
-        num = set_display(composer, h.page, DisplayStyle(16.0, "hei"), "header") if h.page else None
+        num = set_display(composer, h.page, DisplayStyle(16.0, "hei"), "header", "header") if h.page else None
         x = left
         if num:
             items.append((num, x, baseline))
             x += num.width + 9
         if h.section:
-            sec = set_display(composer, h.section, DisplayStyle(12.0, "hei"), "header")
+            sec = set_display(composer, h.section, DisplayStyle(12.0, "hei"), "header", "header")
             items.append((sec, x, baseline))
     right_text = "　".join(t for t in (h.paper, h.date, h.weekday) if t)
     if right_text:
-        rt = set_display(composer, right_text, DisplayStyle(9.0, "hei-light"), "header")
+        rt = set_display(composer, right_text, DisplayStyle(9.0, "hei-light"), "header", "header")
         items.append((rt, right - rt.width, baseline))
     if h.credits:
         credit_text = "　".join(f"{k}：{v}" for k, v in h.credits.items())
-        ct = set_display(composer, credit_text, DisplayStyle(7.5, "hei-light"), "header")
+        ct = set_display(composer, credit_text, DisplayStyle(7.5, "hei-light"), "header", "header")
         items.append((ct, left + (grid.spec.width - ct.width) / 2, baseline))
     for dl, x, base in items:
         page.items += dl.runs_for(x, base, "header")

@@ -115,7 +115,8 @@ def break_display(composer: Composer, text: str, style: DisplayStyle, width: flo
     return lines
 
 
-def set_display(composer: Composer, text: str, style: DisplayStyle, owner: str) -> SetDisplayLine:
+def set_display(composer: Composer, text: str, style: DisplayStyle, owner: str,
+                role: str = "headline") -> SetDisplayLine:
     """Compose one display line (no justification) and return a drawer for it."""
     p = composer.prepare([(text, style.role)], owner, indent=False)
     n = len(p.atoms)
@@ -125,7 +126,7 @@ def set_display(composer: Composer, text: str, style: DisplayStyle, owner: str) 
     def runs_for(x: float, baseline: float, own: str = owner) -> list[D.GlyphRun]:
         if line is None:
             return []
-        return composer.emit(p, line, x, baseline, style.size, own, "headline", style.color)
+        return composer.emit(p, line, x, baseline, style.size, own, role, style.color)
 
     return SetDisplayLine(text, style, width, runs_for)
 

@@ -95,7 +95,7 @@ def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Compos
         block_h = sum(heights) + leading * (len(texts) - 1)
         y = band_top + (band_h - block_h) / 2
         for i, t in enumerate(texts):
-            dl = set_display(composer, t, style, owner)
+            dl = set_display(composer, t, style, owner, piece.kind)
             if piece.kind == "subhead" or piece.kind == "title":
                 baseline = y + BASELINE_RATIO * style.size
                 grid_line = 0
