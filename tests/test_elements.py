@@ -37,6 +37,25 @@ def test_headline_without_spaces_breaks_at_phrases_and_balances():
     assert abs(len(lines[0]) - len(lines[1])) <= 4
 
 
+def test_headline_breaks_never_split_words_or_numbers():
+    text = "2023年我市创建省级移民美丽家园示范村14个"
+    lines = break_display(COMPOSER, text, DisplayStyle(10.5, "hei"), 117)
+    joined = "|".join(lines)
+    for word in ("美丽", "家园", "14个", "2023年", "示范村"):
+        assert word in joined, joined
+    assert phrases("去年全市完成营造林61.22万亩")[-1].startswith("61.22万")
+
+
+def test_slightly_long_title_is_set_smaller_instead_of_broken():
+    from typeset.layout.headline import fitting_size
+
+    style = DisplayStyle(10.5, "hei")
+    size = fitting_size(COMPOSER, "郧阳区2家企业 获评国家知识产权优势企业", style, 117)
+    assert 9.0 < size < 10.5
+    assert break_display(COMPOSER, "获评国家知识产权优势企业", DisplayStyle(size, "hei"), 117) == \
+        ["获评国家知识产权优势企业"]
+
+
 def test_lead_in_of_a_brief_is_bold_up_to_the_colon():
     runs = _lead_in_runs("本报讯 记者沈进虎报道：上月29日，记者从市教育局获悉。")
     assert runs == [("本报讯 记者沈进虎报道：", "hei"), ("上月29日，记者从市教育局获悉。", "body")]

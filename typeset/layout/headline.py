@@ -1,8 +1,10 @@
 """Headlines (引题 / 主题 / 副题), subheads and other display lines.
 
 A display line is never justified. It breaks only at phrase boundaries: a space in the copy
-marks an explicit break point (used only when the whole line does not fit), otherwise BudouX's
-Simplified-Chinese model finds the phrases and the breaks are chosen to balance line lengths.
+marks an explicit break point (used only when the whole line does not fit), otherwise a Chinese
+word segmenter (jieba, through rjieba) finds the words, numbers stay with their units and
+brackets with their words, and the breaks are chosen to balance line lengths. (BudouX's zh-Hans
+model was tried first; it split 美丽家|园 and 1|4 in the seed's titles.)
 """
 
 from __future__ import annotations
@@ -37,15 +39,33 @@ class SetDisplayLine:
 
 
 @lru_cache(maxsize=1)
-def _budoux():
-    import budoux
+def _segmenter():
+    import rjieba
 
-    return budoux.load_default_simplified_chinese_parser()
+    return rjieba
+
+
+_NO_BREAK_AFTER = set("“‘（《〈【〔「『")
+_NO_BREAK_BEFORE = set("，。、；：？！”’）》〉】〕」』·—%％")
 
 
 def phrases(text: str) -> list[str]:
-    """Phrase boundaries of a Chinese line (BudouX)."""
-    return [p for p in _budoux().parse(text) if p]
+    """Pieces of a Chinese line that a display break may fall between: words, with numbers kept
+    with their units, opening marks with the word after and closing marks with the word before."""
+    from typeset.text.classes import NUMBER_UNITS
+
+    words = [w for w in _segmenter().cut(text) if w]
+    out: list[str] = []
+    for w in words:
+        if out and (out[-1][-1] in _NO_BREAK_AFTER or w[0] in _NO_BREAK_BEFORE
+                    or (out[-1][-1].isdigit() and (w[0].isdigit() or w[0] in NUMBER_UNITS
+                                                   or w[0] in ".,"))
+                    or (out[-1][-1].isascii() and out[-1][-1].isalnum() and w[0].isascii()
+                        and w[0].isalnum())):
+            out[-1] += w
+        else:
+            out.append(w)
+    return out
 
 
 def _balanced(pieces: list[str], widths: list[float], limit: float) -> list[str]:
@@ -90,6 +110,21 @@ def _split(pieces, widths, n, limit):
         lines.append("".join(pieces[i:j]))
         j = i
     return lines[::-1]
+
+
+MAX_SQUEEZE = 1.12   # a display line up to 12 % too long is set smaller rather than broken
+
+
+def fitting_size(composer: Composer, text: str, style: DisplayStyle, width: float) -> float:
+    """The style's size, or a slightly smaller one (≤ MAX_SQUEEZE) that keeps every explicit
+    segment of `text` on one line, as a layout editor would rather than break inside a phrase."""
+    worst = 0.0
+    for seg in [t for t in text.split() if t]:
+        p = composer.prepare([(seg, style.role)], "measure", indent=False)
+        worst = max(worst, composer.natural_width(p) * style.size / EM / width)
+    if 1.0 < worst <= MAX_SQUEEZE:
+        return math.floor(style.size / worst * 4) / 4
+    return style.size
 
 
 def break_display(composer: Composer, text: str, style: DisplayStyle, width: float) -> list[str]:

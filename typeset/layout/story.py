@@ -13,7 +13,9 @@ from typeset import display as D
 from typeset.layout.compose import Composer, count_chars, line_chars
 from typeset.layout.flow import Flow
 from typeset.layout.grid import BASELINE_RATIO, Grid
-from typeset.layout.headline import DisplayStyle, break_display, place_x, set_display
+from typeset.layout.headline import (
+    DisplayStyle, break_display, fitting_size, place_x, set_display,
+)
 from typeset.text.atoms import EM
 from typeset.text.justify import set_line
 
@@ -72,6 +74,10 @@ def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Compos
         style = piece.style or DisplayStyle(size, piece.runs[0][1], piece.align)
         probe = flow.slot(k)
         measure = probe.width if probe else (flow.frames[-1].width if flow.frames else 0)
+        if piece.kind in ("title", "subhead"):
+            from dataclasses import replace
+
+            style = replace(style, size=fitting_size(composer, piece.runs[0][0], style, measure))
         texts = break_display(composer, piece.runs[0][0], style, measure)
         if piece.kind in ("subhead", "title"):
             need = _display_lines(texts, style, grid,
