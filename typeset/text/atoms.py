@@ -121,11 +121,13 @@ def make_atom(tok: str, prev: str, nxt: str, style: str, start: int, metrics: Me
         if settings.punct_style == "banjiao" or (
                 settings.punct_style == "kaiming" and cls != C.STOP):
             width, aki = HALF, 0
-            dx = -HALF if cls == C.OPEN else 0
+            dx = (max(0, EM - metrics.advance(tok)) - HALF) if cls == C.OPEN else 0
             return Atom(tok, cls, width, style=style, start=start, glyphs=[Glyph(tok, tok, dx)])
         if cls == C.OPEN:
+            # ink sits on the right of the square: a narrow (proportional) glyph goes right
+            dx = max(0, EM - metrics.advance(tok))
             return Atom(tok, cls, width, aki_l=aki, style=style, start=start,
-                        glyphs=[Glyph(tok, tok, 0)])
+                        glyphs=[Glyph(tok, tok, dx)])
         return Atom(tok, cls, width, aki_r=aki, style=style, start=start, glyphs=[Glyph(tok, tok, 0)])
     if cls in (C.MIDDOT, C.SOLIDUS):
         return Atom(tok, cls, HALF, style=style, start=start, glyphs=[_centered(tok, HALF, metrics)])
