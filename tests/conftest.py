@@ -28,6 +28,16 @@ def rendered(tmp_path_factory):
     return get
 
 
+def copy_project(tmp_path: Path) -> Path:
+    """A scratch copy of layouts/, content/ and fonts/ that a test may change."""
+    proj = tmp_path / "proj"
+    if not proj.exists():
+        for d in ("layouts", "content", "fonts"):
+            shutil.copytree(ROOT / d, proj / d)
+        (proj / "typeset.toml").write_text("")   # marks the project root for path checks
+    return proj
+
+
 def run_tool(*args: str) -> str:
     """Run a real PDF client (poppler, qpdf, Ghostscript) and return its stdout."""
     if shutil.which(args[0]) is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import LAYOUTS, ROOT
+from conftest import LAYOUTS, ROOT, copy_project
 from typeset.cli import main
 from typeset.pytest_plugin import PageMismatch, PageRegression
 
@@ -23,14 +23,6 @@ def test_page(page_regression, name):
     page_regression.check(LAYOUTS / f"{name}.yaml")
 
 
-def scratch_project(tmp_path: Path) -> Path:
-    proj = tmp_path / "proj"
-    for d in ("layouts", "content", "fonts"):
-        shutil.copytree(ROOT / d, proj / d)
-    (proj / "typeset.toml").write_text("")
-    return proj
-
-
 def change_one_character(proj: Path) -> None:
     story = proj / "content" / "lead-article.md"
     text = story.read_text(encoding="utf-8")
@@ -38,7 +30,7 @@ def change_one_character(proj: Path) -> None:
 
 
 def test_page_regression_fails_on_one_changed_character(tmp_path):
-    proj = scratch_project(tmp_path)
+    proj = copy_project(tmp_path)
     change_one_character(proj)
     refs = tmp_path / "refs"
     shutil.copytree(ROOT / "tests" / "test_pages", refs)
@@ -63,7 +55,7 @@ def test_diff_same_page_exits_0(rendered, capsys):
 
 
 def test_diff_of_two_versions_exits_1_and_shows_the_change(rendered, tmp_path, capsys):
-    proj = scratch_project(tmp_path)
+    proj = copy_project(tmp_path)
     change_one_character(proj)
     assert main(["render", str(proj / "layouts" / "lead-article.yaml"), "-o", str(tmp_path / "new"),
                  "-q", "--no-preflight"]) == 0
@@ -120,7 +112,7 @@ def test_schema_is_valid_and_accepts_the_samples(capsys):
 def test_watch_rerenders_when_content_changes(tmp_path):
     from typeset.review.watch import watch
 
-    proj = scratch_project(tmp_path)
+    proj = copy_project(tmp_path)
     spec = proj / "layouts" / "lead-article.yaml"
     results: list = []
     stop = threading.Event()

@@ -11,7 +11,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from conftest import ROOT, run_tool
+from conftest import copy_project, run_tool
 from typeset import pipeline
 from typeset.cli import main
 from typeset.prepress.preflight import run_checks
@@ -25,12 +25,7 @@ def statuses(pdf: Path, **kw) -> dict[str, str]:
 
 def variant(tmp_path: Path, print_block: str, name: str = "variant") -> Path:
     """A copy of the sample page with another print: section, inside a scratch project."""
-    proj = tmp_path / "proj"
-    if not proj.exists():
-        shutil.copytree(ROOT / "layouts", proj / "layouts")
-        shutil.copytree(ROOT / "content", proj / "content")
-        shutil.copytree(ROOT / "fonts", proj / "fonts")
-        (proj / "typeset.toml").write_text("")
+    proj = copy_project(tmp_path)
     text = (proj / "layouts" / "sample-page.yaml").read_text(encoding="utf-8")
     text = re.sub(r"print:\n(  .*\n)+", print_block, text)
     path = proj / "layouts" / f"{name}.yaml"

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-import pytest
 
-from conftest import ROOT, run_tool
+from conftest import ROOT, copy_project, run_tool
 
 SEED_TEXT = (ROOT / "tests" / "data" / "seed-page-text.txt").read_text(encoding="utf-8")
-
-
-def project(tmp_path: Path) -> Path:
-    proj = tmp_path / "proj"
-    for d in ("layouts", "content", "fonts"):
-        shutil.copytree(ROOT / d, proj / d)
-    (proj / "typeset.toml").write_text("")
-    return proj
 
 
 def cli(*args: str, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
@@ -32,7 +21,7 @@ def cli(*args: str, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
 
 
 def test_killed_render_leaves_the_previous_pdf_untouched(tmp_path):
-    proj = project(tmp_path)
+    proj = copy_project(tmp_path)
     spec = proj / "layouts" / "sample-page.yaml"
     out = tmp_path / "out"
     story = proj / "content" / "lead-article.md"
@@ -63,7 +52,7 @@ def test_killed_render_leaves_the_previous_pdf_untouched(tmp_path):
 
 
 def test_sigterm_stops_cleanly(tmp_path):
-    proj = project(tmp_path)
+    proj = copy_project(tmp_path)
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "typeset", "render",
                              str(proj / "layouts" / "sample-page.yaml"), "-o", str(out)],
@@ -78,7 +67,7 @@ def test_sigterm_stops_cleanly(tmp_path):
 
 
 def test_two_renders_at_once_do_not_corrupt_each_other(tmp_path):
-    proj = project(tmp_path)
+    proj = copy_project(tmp_path)
     spec = str(proj / "layouts" / "sample-page.yaml")
     out = tmp_path / "out"
     ref = tmp_path / "ref"

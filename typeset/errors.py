@@ -26,7 +26,3 @@ class InputError(Exception):
         if self.hint:
             text += f"\n  fix: {self.hint}"
         return text
-
-
-class OverflowError_(Exception):
-    """Raised under --strict when text did not fit."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typeset import display as D
 from typeset.errors import InputError
 from typeset.layout.compose import Composer
-from typeset.layout.flow import Flow, Frame
+from typeset.layout.flow import Frame
 from typeset.layout.grid import BASELINE_RATIO, Grid
 from typeset.layout.headline import DisplayStyle, break_display, place_x, set_display
 from typeset.layout.story import FlowPiece, StoryReport, flow_balanced

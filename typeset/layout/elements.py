@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from typeset import display as D
-from typeset.errors import InputError
 from typeset.layout.article import _opt_size, column_frames, headline_block
 from typeset.layout.compose import Composer
 from typeset.layout.flow import Flow, Frame
@@ -250,5 +248,3 @@ LAYOUTS = {
     "rule": layout_rule,
     "box": layout_box,
 }
-
-__all__ = ["LAYOUTS", "page_header", "InputError", "Path"]
