@@ -184,11 +184,15 @@ def fake_icc(path: Path, space: bytes, cls: bytes) -> Path:
     ("print:\n  icc: junk.icc\n", ["junk.icc is not an ICC profile"]),
     ("print:\n  icc: none.icc\n", ["none.icc cannot be read"]),
     ("print:\n  colour: rgb\n", ["print.colour", "mono, colour"]),
+    ("print:\n  icc: ps.icc\n  colour: colour\n", ["ps.icc cannot convert photos to CMYK"]),
     ("print:\n  file_name: '{paper}-{when}.pdf'\n", ["unknown placeholder"]),
 ])
 def test_bad_print_settings(tmp_path, capsys, block, expected):
     spec = variant(tmp_path, block)
     fake_icc(spec.parent / "rgb.icc", b"RGB ", b"mntr")
+    ps = Path("/usr/share/color/icc/ghostscript/ps_cmyk.icc")   # CMYK 'prtr', but lcms refuses it
+    if ps.exists():
+        shutil.copy(ps, spec.parent / "ps.icc")
     (spec.parent / "junk.icc").write_bytes(b"not a profile at all" * 10)
     code = main(["render", str(spec), "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
@@ -229,3 +233,22 @@ def test_thin_rules_are_refused(tmp_path, capsys):
     code = main(["render", str(spec), "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and "too thin" in err
+
+
+def test_pdf_x4_with_the_press_profile(tmp_path):
+    icc = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")   # Debian libgs-common
+    if not icc.exists():
+        pytest.fail("Ghostscript's ICC profiles are missing; run scripts/setup.sh")
+    spec = variant(tmp_path, "print:\n  profile: pdf-x4\n  icc: press.icc\n  colour: colour\n", "x4")
+    shutil.copy(icc, spec.parent / "press.icc")
+    res = pipeline.render(spec, tmp_path / "out")
+    st = statuses(res.pdf, profile_name="pdf-x4")
+    assert "FAIL" not in st.values(), st
+    with pikepdf.open(res.pdf) as doc:
+        assert doc.pdf_version == "1.6"
+        oi = doc.Root.OutputIntents[0]
+        assert "/DestOutputProfile" in oi and int(oi.DestOutputProfile.N) == 4
+        xmp = doc.Root.Metadata.read_bytes().decode("utf-8")
+        assert "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>" in xmp
+    assert "No syntax or stream encoding errors" in run_tool("qpdf", "--check", str(res.pdf))
+    assert statuses(res.pdf, profile_name="pdf-x1a")["PDF version"] == "FAIL"

@@ -206,6 +206,16 @@ def _print(r: _Reader, spec_path: Path, allow_outside: bool, header: HeaderSpec 
         raise r.error("profile", f"{ps.profile} needs the press's ICC output profile",
                       hint="add icc: path/to/press-cmyk.icc under print:")
     ps.colour = r.choice("colour", "mono", ("mono", "colour"))
+    if ps.icc is not None and ps.colour == "colour":
+        try:
+            from PIL import Image, ImageCms
+
+            ImageCms.profileToProfile(Image.new("RGB", (1, 1)), ImageCms.createProfile("sRGB"),
+                                      str(ps.icc), outputMode="CMYK")
+        except Exception as exc:  # littlecms refuses the profile
+            raise r.error("icc", f"{r.text('icc')} cannot convert photos to CMYK ({exc})",
+                          hint="ask the printing house for an ICC v2/v4 press profile, or "
+                               "use colour: mono") from None
     ps.max_ink = r.integer("max_ink", 240, 100, 400)
     ps.bleed = r.length("bleed", 0.0, positive=False)
     if not 0 <= ps.bleed <= 36:
