@@ -91,3 +91,17 @@ def test_pdf_is_valid_and_fonts_embedded(rendered):
     assert "No syntax or stream encoding errors" in run_tool("qpdf", "--check", pdf)
     for row in run_tool("pdffonts", pdf).splitlines()[2:]:
         assert row.split()[-5:-2] == ["yes", "yes", "yes"], row
+
+
+def test_no_glyph_touches_its_neighbour(rendered):
+    res = rendered("sample-page")
+    assert checks.glyph_touch_problems(res.layout.page, res.layout.faces) == []
+    # the check itself sees a squeezed pair
+    page = res.layout.page
+    run = next(it for it in page.items if isinstance(it, D.GlyphRun) and it.role == "body"
+               and len(it.glyphs) > 3)
+    squeezed = D.Page(page.width, page.height, items=[D.GlyphRun(
+        run.face, run.size, run.y, [run.glyphs[0], D.Glyph(run.glyphs[0].x + run.size * 0.5,
+                                                           run.glyphs[1].gid, run.glyphs[1].text)],
+        owner="test")])
+    assert checks.glyph_touch_problems(squeezed, res.layout.faces)

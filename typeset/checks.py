@@ -93,3 +93,41 @@ def overlap_problems(page: D.Page) -> list[str]:
 def all_problems(page: D.Page, grid: Grid, level: str = "gb") -> list[str]:
     return (kinsoku_problems(page, level) + flush_problems(page) + grid_problems(page, grid)
             + orphan_problems(page) + overlap_problems(page))
+
+
+def _ink_box(face, gid: int, cache: dict) -> tuple[float, float] | None:
+    """Horizontal ink extent of a glyph in 1/1000 em (None for blank glyphs)."""
+    key = (face.key, gid)
+    if key not in cache:
+        from fontTools.pens.boundsPen import BoundsPen
+
+        glyphs = face.font.getGlyphSet()
+        name = face.font.getGlyphName(gid)
+        pen = BoundsPen(glyphs)
+        glyphs[name].draw(pen)
+        scale = 1000 / face.upem
+        cache[key] = None if pen.bounds is None else (pen.bounds[0] * scale, pen.bounds[2] * scale)
+    return cache[key]
+
+
+def glyph_touch_problems(page: D.Page, faces: dict, min_gap: float = 0.05) -> list[str]:
+    """Neighbouring glyphs on a line whose ink comes closer than `min_gap` pt (or overlaps):
+    what punctuation compression or a wrong advance would cause."""
+    cache: dict = {}
+    out = []
+    for it in page.items:
+        if not isinstance(it, D.GlyphRun) or len(it.glyphs) < 2:
+            continue
+        face = faces[it.face]
+        prev_right = None
+        prev_text = ""
+        for g in it.glyphs:
+            box = _ink_box(face, g.gid, cache)
+            if box is None:
+                continue
+            left, right = g.x + box[0] * it.size / 1000, g.x + box[1] * it.size / 1000
+            if prev_right is not None and left - prev_right < min_gap and g.text.strip():
+                out.append(f"{it.owner}: '{prev_text}{g.text}' touch at y={it.y:.1f} "
+                           f"({left - prev_right:.2f} pt apart)")
+            prev_right, prev_text = right, g.text
+    return out
