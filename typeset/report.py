@@ -61,6 +61,8 @@ def format_table(data: dict) -> str:
             out.append(f"  {s['id']}: did not fit: {snippet}")
         for issue in s["issues"]:
             out.append(f"  {s['id']}: {issue}")
+    for ch, where in data["fallback_glyphs"].items():
+        out.append(f"  fallback font: {ch} ({where})")
     for m in data["missing_glyphs"]:
         out.append(f"  missing glyph: {m}")
     return "\n".join(out)
