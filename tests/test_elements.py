@@ -141,3 +141,70 @@ def test_vertical_headline_uses_vertical_forms_and_keeps_its_text(tmp_path):
     assert checks.overlap_problems(page) == []
     assert not res.report["overflow"]
     assert "指尖上的" in run_tool("pdftotext", "-raw", str(res.pdf), "-").replace("\n", "")
+
+
+def test_threaded_frames_flow_in_order_around_a_photo(tmp_path):
+    """An L-shaped article under a wide headline, its text running around a photo."""
+    from typeset import pipeline
+
+    (tmp_path / "typeset.toml").write_text("")
+    shutil_copy = __import__("shutil").copy
+    shutil_copy(ROOT / "content" / "lead-article.md", tmp_path / "story.md")
+    shutil_copy(ROOT / "content" / "photos" / "coffee.png", tmp_path / "coffee.png")
+    (tmp_path / "page.yaml").write_text("""
+blocks:
+  - id: story
+    article: story.md
+    column: 1
+    columns: 5
+    line: 1
+    lines: 70
+    headline_lines: 9
+    frames:
+      - {column: 1, columns: 5, line: 10, lines: 15}
+      - {column: 1, columns: 2, line: 25, lines: 46}
+      - {column: 5, columns: 1, line: 25, lines: 46}
+  - id: photo
+    photo: coffee.png
+    accept_low_resolution: true
+    column: 3
+    columns: 2
+    line: 26
+    lines: 18
+""", encoding="utf-8")
+    res = pipeline.render(tmp_path / "page.yaml", tmp_path / "out", preflight=False)
+    page = res.layout.page
+    body = [ln for ln in page.lines if ln.owner == "story" and ln.kind == "body"]
+    grid = res.layout.grid
+    # reading order: the five wide-top columns, then columns 1-2 below, then column 5
+    cols = [round((ln.x - grid.left) / (grid.spec.column_width + grid.spec.gutter)) + 1 for ln in body]
+    order = []
+    for c, ln in zip(cols, body):
+        key = (c, ln.grid_line >= 25)
+        if not order or order[-1] != key:
+            order.append(key)
+    assert order == [(1, False), (2, False), (3, False), (4, False), (5, False),
+                     (1, True), (2, True), (5, True)]
+    assert not any(3 <= c <= 4 and ln.grid_line >= 25 for c, ln in zip(cols, body))
+    assert checks.overlap_problems(page) == []
+    assert not res.report["overflow"]
+
+
+def test_frames_outside_the_block_and_overlaps_with_frames_are_errors(tmp_path, capsys):
+    from typeset.cli import main
+
+    (tmp_path / "typeset.toml").write_text("")
+    (tmp_path / "s.md").write_text("---\ntitle: 标题\n---\n正文。\n", encoding="utf-8")
+    base = ("blocks:\n  - id: a\n    article: s.md\n    column: 1\n    columns: 3\n    line: 1\n"
+            "    lines: 30\n    frames:\n      - {column: 1, columns: 3, line: 5, lines: 10}\n")
+    (tmp_path / "out.yaml").write_text(
+        base + "      - {column: 4, columns: 1, line: 5, lines: 10}\n", encoding="utf-8")
+    assert main(["check", str(tmp_path / "out.yaml")]) == 2
+    assert "lies outside its block" in capsys.readouterr().err
+    (tmp_path / "hole.yaml").write_text(
+        base + "  - {id: r, type: box, column: 2, columns: 1, line: 20, lines: 5}\n"
+        "  - id: b\n    article: s.md\n    column: 2\n    columns: 1\n    line: 10\n    lines: 5\n",
+        encoding="utf-8")
+    assert main(["check", str(tmp_path / "hole.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "'a'" in err and "'b'" in err and "overlap" in err

@@ -291,7 +291,13 @@ def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Pa
                                  field=f"blocks[{index}].frames[{k}]")
             fr = _Reader(file, fd, f"blocks[{index}].frames[{k}]")
             fr.check_keys(PLACE_KEYS)
-            frames.append(_placement(fr, grid))
+            frame = _placement(fr, grid)
+            if not (place.column <= frame.column and frame.last_column <= place.last_column
+                    and place.line <= frame.line and frame.last_line <= place.last_line):
+                raise fr.error(None, f"frame ({frame.describe()}) lies outside its block "
+                               f"({place.describe()})", hint="frames thread the body inside "
+                               "the block's rectangle; enlarge the block or move the frame")
+            frames.append(frame)
     options = {k: v for k, v in data.items() if k not in COMMON_KEYS}
     options["_reader"] = r
     if kind == "photo" and "caption" in data:
@@ -388,8 +394,10 @@ def _check_ids_and_overlaps(file: str, blocks: list[BlockSpec]) -> None:
     solid = [b for b in blocks if b.kind not in ("rule", "box")]
     for i, a in enumerate(solid):
         for b in solid[i + 1:]:
-            if a.place.overlaps(b.place):
-                raise InputError(
-                    file, f"blocks '{a.id}' ({a.place.describe()}, line {a.line}) and '{b.id}' "
-                    f"({b.place.describe()}) overlap", line=b.line, field=f"{b.id}",
-                    hint="move or shrink one of them; every grid cell holds one element")
+            for ra in a.areas():
+                for rb in b.areas():
+                    if ra.overlaps(rb):
+                        raise InputError(
+                            file, f"blocks '{a.id}' ({ra.describe()}, line {a.line}) and "
+                            f"'{b.id}' ({rb.describe()}) overlap", line=b.line, field=f"{b.id}",
+                            hint="move or shrink one of them; every grid cell holds one element")

@@ -97,6 +97,18 @@ class BlockSpec:
     options: dict = field(default_factory=dict)
     frames: list[Placement] = field(default_factory=list)   # threaded frames for the body
 
+    def areas(self) -> list[Placement]:
+        """The grid rectangles the block really occupies. With threaded frames: the frames, plus
+        the headline band across the block above the first frame."""
+        if not self.frames:
+            return [self.place]
+        top = min(f.line for f in self.frames)
+        out = list(self.frames)
+        if top > self.place.line:
+            out.append(Placement(self.place.column, self.place.columns, self.place.line,
+                                 top - self.place.line))
+        return out
+
 
 @dataclass
 class HeaderSpec:
