@@ -29,7 +29,7 @@ def default_title_size(columns: int) -> float:
     return 14.0
 
 
-def _opt_size(block: BlockSpec, key: str, default: float) -> float:
+def opt_size(block: BlockSpec, key: str, default: float) -> float:
     if key not in block.options:
         return default
     try:
@@ -110,9 +110,9 @@ def layout_article(block: BlockSpec, grid: Grid, composer: Composer, page: D.Pag
     x, _, width, _ = grid.rect(place)
     boxed = bool(block.options.get("box", False))
     inset = BOX_PADDING_CHARS * grid.size if boxed else 0.0
-    size_title = _opt_size(block, "title_size", default_title_size(place.columns))
-    size_sub = _opt_size(block, "subtitle_size", max(grid.size * 1.5, round(size_title * 0.45)))
-    size_kicker = _opt_size(block, "kicker_size", size_sub)
+    size_title = opt_size(block, "title_size", default_title_size(place.columns))
+    size_sub = opt_size(block, "subtitle_size", max(grid.size * 1.5, round(size_title * 0.45)))
+    size_kicker = opt_size(block, "kicker_size", size_sub)
     align = block.options.get("align", "center")
     if align not in ("center", "left", "right"):
         raise block.options["_reader"].error("align", "must be center, left or right")

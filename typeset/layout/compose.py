@@ -37,6 +37,7 @@ class Composer:
     notices: list[Notice] = field(default_factory=list)
     missing: list[Notice] = field(default_factory=list)
     print_spec: object = None   # the spec's PrintSpec: photo colour and limits
+    fonts_used: dict = field(default_factory=dict)   # face key → Face, for the PDF writer
 
     def settings(self, indent: bool = True) -> Settings:
         t = self.text
@@ -46,13 +47,15 @@ class Composer:
                         indent=round(t.indent * EM) if indent else 0)
 
     def prepare(self, runs: list[tuple[str, str]], owner: str, indent: bool = True,
-                settings: Settings | None = None) -> Prepared:
-        """Normalise and atomise styled runs [(text, font role)] into a prepared paragraph."""
+                settings: Settings | None = None, record: bool = True) -> Prepared:
+        """Normalise and atomise styled runs [(text, font role)] into a prepared paragraph.
+        `record=False` for trial measurements: their normalisations are not reported."""
         clean = []
         for text, role in runs:
             new, changes = normalize(text)
-            for ch in changes:
-                self.notices.append(Notice("normalised", owner, f"{ch.before} → {ch.after}"))
+            if record:
+                for ch in changes:
+                    self.notices.append(Notice("normalised", owner, f"{ch.before} → {ch.after}"))
             clean.append((new, role))
         s = settings or self.settings(indent)
         atoms = atomize(clean, self.fonts.chain, s, indent=indent and s.indent > 0,
@@ -102,12 +105,6 @@ class Composer:
                 gid = face.gid(char)
                 run.glyphs.append(D.Glyph(round(gx, 3), gid, g.text))
         return [runs[k] for k in order]
-
-    @property
-    def fonts_used(self) -> dict:
-        if not hasattr(self, "_fonts_used"):
-            self._fonts_used = {}
-        return self._fonts_used
 
 
 def line_chars(p: Prepared, line: SetLine) -> str:

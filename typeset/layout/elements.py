@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from typeset import display as D
-from typeset.layout.article import _opt_size, column_frames, headline_block
+from typeset.layout.article import opt_size, column_frames, headline_block
 from typeset.layout.compose import Composer
 from typeset.layout.flow import Flow, Frame
 from typeset.layout.grid import BASELINE_RATIO, Grid
@@ -49,7 +49,7 @@ def layout_briefs(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page
         if style not in ("tint", "reverse", "rule"):
             raise block.options["_reader"].error("masthead_style", "must be tint, reverse or rule")
         _masthead(str(masthead), style, grid, composer, page, block.id, x, y, width, used)
-    title_size = _opt_size(block, "title_size", BRIEF_TITLE_SIZE)
+    title_size = opt_size(block, "title_size", BRIEF_TITLE_SIZE)
     pieces: list[FlowPiece] = []
     for n, item in enumerate(content.items):
         if n:
@@ -114,7 +114,7 @@ def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page)
         meta, parts = content.meta, content.parts()
     used = 0
     if meta.get("title"):
-        size = _opt_size(block, "title_size", 18.0 if place.columns >= 3 else 14.0)
+        size = opt_size(block, "title_size", 18.0 if place.columns >= 3 else 14.0)
         used = headline_block(composer, grid, [(meta["title"], DisplayStyle(size, "hei"))],
                               x, width, place.line, None, block.id, page)
     photo_lines = block.options.get("photo_lines")

@@ -120,7 +120,7 @@ def fitting_size(composer: Composer, text: str, style: DisplayStyle, width: floa
     segment of `text` on one line, as a layout editor would rather than break inside a phrase."""
     worst = 0.0
     for seg in [t for t in text.split() if t]:
-        p = composer.prepare([(seg, style.role)], "measure", indent=False)
+        p = composer.prepare([(seg, style.role)], "measure", indent=False, record=False)
         worst = max(worst, composer.natural_width(p) * style.size / EM / width)
     if 1.0 < worst <= MAX_SQUEEZE:
         return math.floor(style.size / worst * 4) / 4
@@ -130,7 +130,7 @@ def fitting_size(composer: Composer, text: str, style: DisplayStyle, width: floa
 def break_display(composer: Composer, text: str, style: DisplayStyle, width: float) -> list[str]:
     """Lines of a display text within `width` pt."""
     def w_of(t: str) -> float:
-        p = composer.prepare([(t, style.role)], "measure", indent=False)
+        p = composer.prepare([(t, style.role)], "measure", indent=False, record=False)
         return composer.natural_width(p) * style.size / EM
 
     text = text.strip()

@@ -63,36 +63,35 @@ def render_pdf(pages: list[D.Page], faces: dict[str, Face], target: Path,
     if _PLACEHOLDER_FONT not in pdfmetrics._fonts:
         pdfmetrics._fonts[_PLACEHOLDER_FONT] = _NoFont()
     buffer = io.BytesIO()
-    if True:
-        first = pages[0]
-        margin = s.bleed + (MARK_GAP + MARK_LENGTH if s.crop_marks else 0.0)
-        version = s.profile.pdf_version if s.profile else (1, 4)
-        canvas = Canvas(buffer, pagesize=(first.width + 2 * margin, first.height + 2 * margin),
-                        invariant=1, initialFontName=_PLACEHOLDER_FONT, enforceColorSpace="cmyk",
-                        pageCompression=1, pdfVersion=version)
-        writers: dict[str, CIDFontWriter] = {}
-        signature = hashlib.sha256()
-        for page in pages:
-            mw, mh = page.width + 2 * margin, page.height + 2 * margin
-            canvas.setPageSize((mw, mh))
-            canvas.setTrimBox([_r(margin), _r(margin), _r(margin + page.width),
-                               _r(margin + page.height)])
-            b = margin - s.bleed
-            canvas.setBleedBox([_r(b), _r(b), _r(mw - b), _r(mh - b)])
-            canvas.saveState()
-            canvas.translate(margin, margin)
-            for item in page.items:
-                _draw(canvas, item, page.height, faces, writers, signature)
-            canvas.restoreState()
-            if s.crop_marks:
-                _crop_marks(canvas, margin, page.width, page.height, s.bleed)
-            canvas.showPage()
-        doc = canvas._doc
-        apply_profile(doc, s)
-        for key in sorted(writers):
-            doc.delayedFonts.append(writers[key])
-        doc.updateSignature(signature.hexdigest())
-        canvas.save()
+    first = pages[0]
+    margin = s.bleed + (MARK_GAP + MARK_LENGTH if s.crop_marks else 0.0)
+    version = s.profile.pdf_version if s.profile else (1, 4)
+    canvas = Canvas(buffer, pagesize=(first.width + 2 * margin, first.height + 2 * margin),
+                    invariant=1, initialFontName=_PLACEHOLDER_FONT, enforceColorSpace="cmyk",
+                    pageCompression=1, pdfVersion=version)
+    writers: dict[str, CIDFontWriter] = {}
+    signature = hashlib.sha256()
+    for page in pages:
+        mw, mh = page.width + 2 * margin, page.height + 2 * margin
+        canvas.setPageSize((mw, mh))
+        canvas.setTrimBox([_r(margin), _r(margin), _r(margin + page.width),
+                           _r(margin + page.height)])
+        b = margin - s.bleed
+        canvas.setBleedBox([_r(b), _r(b), _r(mw - b), _r(mh - b)])
+        canvas.saveState()
+        canvas.translate(margin, margin)
+        for item in page.items:
+            _draw(canvas, item, page.height, faces, writers, signature)
+        canvas.restoreState()
+        if s.crop_marks:
+            _crop_marks(canvas, margin, page.width, page.height, s.bleed)
+        canvas.showPage()
+    doc = canvas._doc
+    apply_profile(doc, s)
+    for key in sorted(writers):
+        doc.delayedFonts.append(writers[key])
+    doc.updateSignature(signature.hexdigest())
+    canvas.save()
     data = buffer.getvalue()
     write_atomic(target, data)
     return len(data)
