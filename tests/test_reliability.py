@@ -62,7 +62,9 @@ def test_sigterm_stops_cleanly(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert "Traceback" not in err
     if proc.returncode != 0:
-        assert proc.returncode == 130 and "interrupted" in err
+        # 130: our handler ran ("interrupted"); -15: the signal came before it was installed
+        assert proc.returncode in (130, -signal.SIGTERM), (proc.returncode, err)
+        assert proc.returncode != 130 or "interrupted" in err
         assert not out.exists() or not list(out.glob("*.pdf"))
 
 
