@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typeset import display as D
 from typeset.font.roles import FontBook
 from typeset.spec.model import TextSpec
-from typeset.text import classes as C
 from typeset.text.atoms import EM, INDENT, Settings, atomize
 from typeset.text.justify import SetLine, set_line
 from typeset.text.linebreak import Broken, Prepared, break_paragraph, prepare
@@ -75,7 +74,7 @@ class Composer:
         return round(set_line(p, 0, n, 10**9, True).width) if n else 0
 
     def emit(self, p: Prepared, line: SetLine, x: float, baseline: float, size: float,
-             owner: str, role: str, color: D.CMYK = D.K100, vertical: bool = False) -> list[D.GlyphRun]:
+             owner: str, role: str, color: D.CMYK = D.K100) -> list[D.GlyphRun]:
         """GlyphRuns for one set line whose left edge is at x (pt)."""
         self._context = "".join(a.text for a in p.atoms[:12] if a.text)[:12]
         runs: dict[str, D.GlyphRun] = {}
@@ -107,13 +106,6 @@ class Composer:
         return [runs[k] for k in order]
 
 
-def line_chars(p: Prepared, line: SetLine) -> str:
-    return "".join(p.atoms[pa.index].text for pa in line.atoms if p.atoms[pa.index].cls != INDENT)
-
-
 def count_chars(text: str) -> int:
     """Characters an editor counts (字数): everything but spaces."""
     return sum(1 for ch in text if not ch.isspace())
-
-
-__all__ = ["Composer", "Notice", "line_chars", "count_chars", "C"]

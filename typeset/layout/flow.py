@@ -37,7 +37,6 @@ class Flow:
             self.starts.append(total)
             total += f.lines
         self.total = total
-        self.pos = 0
         self._widths = [round(f.width / body_size * 1000) for f in self.frames for _ in range(f.lines)]
         self._past_end = self._widths[-1] if self._widths else 0
 
@@ -82,7 +81,3 @@ class Flow:
 
     def remaining_from(self, k: int) -> int:
         return max(0, self.total - k)
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.total - self.pos)

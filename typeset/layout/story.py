@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from typeset import display as D
-from typeset.layout.compose import Composer, count_chars, line_chars
+from typeset.layout.compose import Composer, count_chars
 from typeset.layout.flow import Flow
 from typeset.layout.grid import BASELINE_RATIO, Grid
 from typeset.layout.headline import (
     DisplayStyle, break_display, fitting_size, place_x, set_display,
 )
 from typeset.text.atoms import EM
-from typeset.text.justify import set_line
+from typeset.text.justify import line_text, set_line
 
 SUBHEAD_LINES = 3          # an in-body subhead takes three grid lines, text centred with air
 TITLE_LINES = 2            # a brief's one-line title takes two grid lines
@@ -178,7 +178,7 @@ def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer
         line = set_line(p, i, j, target, last)
         baseline = grid.baseline(slot.line)
         page.items += composer.emit(p, line, slot.x, baseline, size, owner, "body")
-        page.lines.append(D.LineInfo(owner, "body", line_chars(p, line), slot.x, slot.width,
+        page.lines.append(D.LineInfo(owner, "body", line_text(p, line), slot.x, slot.width,
                                      round(line.width * size / EM, 3), baseline, slot.line, last,
                                      slot.frame))
         report.used_lines += 1
