@@ -26,10 +26,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p):
-        p.add_argument("specs", nargs="+", type=Path, metavar="SPEC.yaml", help="page spec files")
+        p.add_argument("specs", nargs="+", type=Path, metavar="SPEC.yaml",
+                       help="page spec or edition files")
         g = p.add_mutually_exclusive_group()
         g.add_argument("-q", "--quiet", action="store_true", help="print errors only")
         g.add_argument("-v", "--verbose", action="store_true", help="print progress")
+        e = p.add_argument_group("editions (a YAML file with a top-level edition: key)")
+        e.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
+                       help="pages set in parallel by N processes (default: all cores)")
+        e.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="set the pages on a running Dask cluster, e.g. tcp://host:8786")
+        e.add_argument("--scheduler-timeout", type=float, default=10.0, metavar="S",
+                       help="seconds to wait for the scheduler to answer (default 10)")
 
     r = sub.add_parser("render", help="render specs to PDF (and a fit report)")
     common(r)
@@ -38,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--strict", action="store_true", help="exit 1 if any text does not fit")
     r.add_argument("--no-preflight", action="store_true",
                    help="skip the preflight of the written PDF")
+    r.add_argument("--preview-dpi", type=int, default=50, metavar="N",
+                   help="editions: resolution of the page previews (0: none; default 50)")
     pf = sub.add_parser("preflight", help="check PDFs against a print profile")
     pf.add_argument("pdfs", nargs="+", type=Path, metavar="PDF", help="PDF files to check")
     pf.add_argument("--profile", default="pdf-x1a", help="print profile (default: pdf-x1a)")
@@ -74,6 +84,16 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return n
+
+
 def _terminate(signum, frame):
     raise KeyboardInterrupt
 
@@ -87,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)  # a kill ends cleanly, no partial output
     try:
         return _main(argv)
+    except KeyboardInterrupt:  # also while modules are still being imported
+        print("interrupted; no partial PDF was left behind", file=sys.stderr)
+        return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -103,8 +126,17 @@ def _main(argv: list[str] | None) -> int:
     from typeset import pipeline
     from typeset.report import format_table, report_data
 
+    from typeset.edition.spec import is_edition
+
     for spec in args.specs:
         t0 = time.perf_counter()
+        if is_edition(spec):
+            try:
+                status = max(status, _edition(args, spec, say))
+            except KeyboardInterrupt:
+                print("interrupted; no partial PDF was left behind", file=sys.stderr)
+                return 130
+            continue
         try:
             if args.command == "render":
                 res = pipeline.render(spec, args.output, progress,
@@ -147,6 +179,47 @@ def _main(argv: list[str] | None) -> int:
             say(f"{spec}: some text did not fit (see the table above)")
             if args.strict:
                 status = max(status, EXIT_OVERFLOW)
+    return status
+
+
+def _edition(args, spec: Path, say) -> int:
+    """Render or check an edition; the exit status of its worst page."""
+    from typeset.edition import render_edition
+    from typeset.edition.deliver import format_report
+    from typeset.edition.run import default_jobs
+
+    t0 = time.perf_counter()
+    render = args.command == "render"
+    jobs = args.jobs or default_jobs()
+    try:
+        res = render_edition(spec, args.output if render else None, jobs=jobs,
+                             scheduler=args.scheduler, timeout=args.scheduler_timeout,
+                             preview_dpi=args.preview_dpi if render else 0,
+                             preflight=not args.no_preflight if render else False,
+                             render=render, quiet=args.quiet)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    data = res.report
+    where = f"on {args.scheduler}" if args.scheduler else f"with {jobs} job{'s' * (jobs > 1)}"
+    ok = len(data["pages"]) - len(data["failed"])
+    if render:
+        say(f"{spec}: wrote {ok} of {len(data['pages'])} pages, the proof and "
+            f"{res.report_path.name} to {res.folder}/ {where} in {time.perf_counter() - t0:.1f} s")
+    else:
+        say(f"{spec}: {ok} of {len(data['pages'])} pages set {where}")
+    say(format_report(data))
+    status = EXIT_OK
+    for o in res.outcomes:
+        if o.get("error"):
+            print(f"error: {spec}: page {o['number']} ({o['name']}) failed: {o['error']}",
+                  file=sys.stderr)
+            status = max(status, EXIT_INPUT if o["error_kind"] == "input" else EXIT_INTERNAL)
+    if any(p["preflight"] == "FAIL" for p in data["pages"]):
+        print(f"error: {spec}: some pages failed preflight (see the table)", file=sys.stderr)
+        status = max(status, EXIT_OVERFLOW)
+    if data["overflow"] and args.strict:
+        status = max(status, EXIT_OVERFLOW)
     return status
 
 

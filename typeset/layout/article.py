@@ -104,6 +104,9 @@ def body_pieces(content: Content, byline_mode: str = "top") -> list[FlowPiece]:
 
 
 def layout_article(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> StoryReport:
+    jump = block.options.get("_jump")     # set by an edition: {"in": …, "from": …, "to": …}
+    if "continues" in block.options and (jump is not None or block.source is None):
+        return _layout_continuation(block, grid, composer, page, jump or {})
     content = load_content(block.source, "article")
     report = StoryReport(block.id, "article")
     place = block.place
@@ -150,11 +153,45 @@ def layout_article(block: BlockSpec, grid: Grid, composer: Composer, page: D.Pag
             frames[-1].width -= inset
     pieces = body_pieces(content, block.options.get("byline", "top"))
     balance = block.options["_reader"].boolean("balance", True)
-    flow_balanced(pieces, frames, grid, composer, block.id, report, page, balance)
+    if jump and jump.get("to"):
+        from typeset.layout.jump import flow_with_jump
+
+        flow_with_jump(pieces, frames, grid, composer, block.id, report, page, jump["to"])
+    else:
+        flow_balanced(pieces, frames, grid, composer, block.id, report, page, balance)
     if boxed:
         bx, by, bw, bh = grid.rect(place)
         page.items.append(D.Rect(bx, by - grid.spec.line_gap / 2, bw, bh + grid.spec.line_gap,
                                  stroke=D.K100, stroke_width=BOX_RULE, owner=block.id))
+    return report
+
+
+def _layout_continuation(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page,
+                         jump: dict) -> StoryReport:
+    """A jump's continuation (`continues: story`): no headline; its text is what the earlier
+    part left over, opened by （上接N版）. Rendered outside an edition, it stays empty."""
+    from typeset.layout.jump import continuation_pieces, flow_with_jump
+
+    report = StoryReport(block.id, "article")
+    place = block.place
+    if block.frames:
+        frames = [f for p in block.frames for f in column_frames(grid, p)]
+    else:
+        frames = column_frames(grid, place)
+    rest = jump.get("in")
+    if rest is None:
+        report.capacity_lines = sum(f.lines for f in frames)
+        report.empty_lines = report.capacity_lines
+        report.issues.append(jump.get("missing") or
+                             f"continues '{block.options['continues']}': its text comes from the "
+                             "edition (render the edition, not this page alone)")
+        return report
+    pieces = continuation_pieces(rest, jump.get("from", "?"))
+    if jump.get("to"):
+        flow_with_jump(pieces, frames, grid, composer, block.id, report, page, jump["to"])
+    else:
+        balance = block.options["_reader"].boolean("balance", True)
+        flow_balanced(pieces, frames, grid, composer, block.id, report, page, balance)
     return report
 
 

@@ -25,7 +25,7 @@ COMMON_KEYS = PLACE_KEYS | {"id", "type", "frames"}
 KIND_KEYS = {
     "article": {"article", "headline_lines", "align", "title_size", "title_font", "subtitle_size",
                 "subtitle_font", "kicker_size", "kicker_font", "byline", "box", "title_vertical",
-                "title_columns", "balance"},
+                "title_columns", "balance", "continues"},
     "briefs": {"briefs", "masthead", "masthead_lines", "masthead_style", "box", "title_size",
                "balance"},
     "photo": {"photo", "caption", "fit", "focus", "photo_lines", "title_size", "box",
@@ -263,6 +263,8 @@ def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Pa
     kind = r.get("type")
     if kind is None:
         kind = next((k for k in KIND_KEYS if k in data), None)
+        if kind is None and "continues" in data:
+            kind = "article"   # a jump's continuation: its text comes from an earlier page
         if kind is None:
             raise r.error(None, "cannot tell what this block is",
                           hint=f"add type: one of {', '.join(KIND_KEYS)}")
@@ -272,7 +274,8 @@ def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Pa
     block_id = r.text("id", f"{kind}-{index + 1}")
     place = _placement(r, grid)
     source = None
-    if kind in SOURCE_KEY:
+    if kind in SOURCE_KEY and not (kind == "article" and "continues" in data
+                                   and SOURCE_KEY[kind] not in data):
         key = SOURCE_KEY[kind]
         if key not in data:
             raise r.error(None, f"a {kind} block needs '{key}: <file>'")
@@ -307,10 +310,19 @@ def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Pa
     return BlockSpec(block_id, kind, place, r.data.line, source, options, frames)
 
 
-def load_spec(path: Path) -> Spec:
-    """Read and validate a page spec. Raises InputError on any problem."""
+def load_spec(path: Path, defaults: dict | None = None, overrides: dict | None = None,
+              data: LDict | None = None) -> Spec:
+    """Read and validate a page spec. Raises InputError on any problem.
+
+    An edition passes `defaults` (deep-merged under the page's YAML) and `overrides` (over it);
+    `data` stands in for the file's YAML (an inline page; `path` still anchors relative paths)."""
     file = str(path)
-    data = load_yaml(path, "spec")
+    if data is None:
+        data = load_yaml(path, "spec")
+    if defaults is not None or overrides is not None:
+        from typeset.spec.merge import layered
+
+        data = layered(defaults, data, overrides)
     top = _Reader(file, data, "")
     top.check_keys(TOP_KEYS)
     allow_outside = top.boolean("allow_outside_paths", False)

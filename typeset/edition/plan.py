@@ -1,0 +1,160 @@
+"""Plan an edition as a graph: one task per page, an edge from a story's part to its continuation.
+
+Every page spec is loaded (and validated) first, so bad input is refused before anything is
+rendered: a continuation naming a story that does not exist, two blocks continuing the same
+part (two pages claiming the story's frames), a jump to an earlier page, a cycle of
+continuations. Jumps only run forward, so the page order is a valid order of the graph; pages
+without jumps between them can run at the same time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from typeset.edition.spec import Edition, PageEntry, file_name, page_layers, suggest
+from typeset.errors import InputError
+from typeset.spec.load import load_spec
+
+
+@dataclass
+class PageTask:
+    index: int
+    number: int
+    name: str
+    file_name: str
+    section: str
+    deps: list[int] = field(default_factory=list)          # indexes of pages to wait for
+    jumps: dict[str, dict] = field(default_factory=dict)   # block id → {to, from, source}
+    stories: list[str] = field(default_factory=list)       # article ids on the page
+
+
+@dataclass
+class Story:
+    id: str                    # the first part's block id (qualified with its page name)
+    parts: list[tuple[int, str]]   # (page index, block id) in reading order
+
+
+@dataclass
+class Plan:
+    edition: Edition
+    tasks: list[PageTask]
+    stories: list[Story]
+
+    def job(self, index: int, **options) -> dict:
+        """Plain data for a worker: everything it needs to set one page."""
+        t = self.tasks[index]
+        return {"edition": str(self.edition.path), "index": index, "number": t.number,
+                "name": t.name, "file_name": t.file_name, "jumps": t.jumps, **options}
+
+
+def load_page(ed: Edition, page: PageEntry):
+    """Load one page's spec with the edition's layers; errors name the edition, page, field."""
+    try:
+        return load_spec(**page_layers(ed, page))
+    except InputError as exc:
+        raise ed.error(page, f"its spec does not load: {exc}", field="file" if page.file else None,
+                       hint=None) from None
+
+
+def plan_edition(ed: Edition) -> Plan:
+    specs = [load_page(ed, p) for p in ed.pages]
+    tasks = []
+    names: dict[str, PageTask] = {}
+    for page, spec in zip(ed.pages, specs):
+        section = spec.header.section if spec.header else ""
+        t = PageTask(page.index, page.number, page.name, file_name(ed, page, section), section)
+        t.stories = [b.id for b in spec.blocks if b.kind == "article"]
+        if t.file_name in names:
+            raise ed.error(page, f"file name {t.file_name} is also "
+                           f"{ed.pages[names[t.file_name].index].describe()}'s",
+                           field=None, hint="put {page} in edition.file_name")
+        names[t.file_name] = t
+        tasks.append(t)
+
+    # every article block, by id and by page-qualified id (name/id)
+    articles: dict[str, list[tuple[int, object]]] = {}
+    for page, spec in zip(ed.pages, specs):
+        for b in spec.blocks:
+            if b.kind == "article":
+                articles.setdefault(b.id, []).append((page.index, b))
+    # continuation edges: (page, block) → (page, block) it continues
+    prev_of: dict[tuple[int, str], tuple[int, str]] = {}
+    claimed: dict[tuple[int, str], tuple[int, str]] = {}
+    for page, spec in zip(ed.pages, specs):
+        for b in spec.blocks:
+            ref = b.options.get("continues")
+            if ref is None:
+                continue
+            field = f"blocks[{spec.blocks.index(b)}].continues"
+            ref = str(ref)
+            target = _resolve(ed, page, ref, articles, field)
+            if target == (page.index, b.id):
+                raise ed.error(page, f"block '{b.id}' continues itself", field=field)
+            if target in claimed:
+                other = claimed[target]
+                raise ed.error(page, f"blocks '{ed.pages[other[0]].name}/{other[1]}' "
+                               f"({ed.pages[other[0]].describe()}) and '{page.name}/{b.id}' both "
+                               f"continue '{ref}': two pages claim the frames of one story part",
+                               field=field, hint="each part continues on one later block; chain "
+                               "them: the third part continues the second")
+            claimed[target] = (page.index, b.id)
+            prev_of[(page.index, b.id)] = target
+    # cycles first (they also break the page order), then the direction of every jump
+    for start in prev_of:
+        seen = [start]
+        node = start
+        while node in prev_of:
+            node = prev_of[node]
+            if node in seen:
+                loop = " → ".join(f"{ed.pages[p].name}/{bid}" for p, bid in seen + [node])
+                page = ed.pages[start[0]]
+                raise ed.error(page, f"continuations form a cycle: {loop}",
+                               field=f"blocks.{start[1]}.continues",
+                               hint="a story starts on one page and continues on later pages")
+            seen.append(node)
+    for (pi, bid), (ti, tid) in prev_of.items():
+        if ti >= pi:
+            page = ed.pages[pi]
+            where = "the same page" if ti == pi else \
+                f"{ed.pages[ti].describe()}, which comes later"
+            raise ed.error(page, f"block '{bid}' continues '{tid}' from {where}: a jump must go "
+                           "to a later page", field=f"blocks.{bid}.continues",
+                           hint="move the continuation to a page after the story's start, or "
+                           "reorder the pages")
+    # jump labels and dependencies
+    for (pi, bid), (ti, tid) in prev_of.items():
+        tasks[ti].jumps.setdefault(tid, {})["to"] = str(tasks[pi].number)
+        j = tasks[pi].jumps.setdefault(bid, {})
+        j["from"] = str(tasks[ti].number)
+        j["source"] = [ti, tid]
+        if ti not in tasks[pi].deps:
+            tasks[pi].deps.append(ti)
+    # stories: chains from their first part
+    stories = []
+    next_of = {v: k for k, v in prev_of.items()}
+    for first in sorted(set(prev_of.values()) - set(prev_of)):
+        parts = [first]
+        while parts[-1] in next_of:
+            parts.append(next_of[parts[-1]])
+        stories.append(Story(f"{ed.pages[first[0]].name}/{first[1]}", parts))
+    for t in tasks:
+        t.deps.sort()
+    return Plan(ed, tasks, stories)
+
+
+def _resolve(ed: Edition, page: PageEntry, ref: str, articles: dict, field: str):
+    """The (page index, block id) a `continues:` names: `id`, or `page-name/id`."""
+    page_name, _, bid = ref.rpartition("/")
+    found = [(pi, b) for pi, b in articles.get(bid, [])
+             if not page_name or ed.pages[pi].name == page_name]
+    if not found:
+        known = {f"{ed.pages[pi].name}/{b.id}" for v in articles.values() for pi, b in v}
+        hint = suggest(ref, known | set(articles))
+        raise ed.error(page, f"continues '{ref}', but no page of the edition has an article "
+                       "with that id", field=field, hint=hint)
+    if len(found) > 1:
+        where = ", ".join(f"{ed.pages[pi].name}/{b.id}" for pi, b in found)
+        raise ed.error(page, f"continues '{ref}', which is ambiguous ({where})", field=field,
+                       hint="name the page too: continues: <page name>/<block id>")
+    pi, b = found[0]
+    return pi, b.id
