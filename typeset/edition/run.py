@@ -93,7 +93,7 @@ def run_dask(plan: Plan, client, options: dict) -> Iterator[dict]:
                                          pure=False, retries=0)
     index_of = {f.key: i for i, f in futures.items()}
     try:
-        for fut in as_completed(list(futures.values())):
+        for fut in as_completed(list(futures.values()), loop=client.loop):
             i = index_of[fut.key]
             try:
                 yield fut.result()
