@@ -286,3 +286,71 @@ def test_a_dask_cluster_gives_the_same_bytes_as_a_local_render(tmp_path):
     assert len(names) == 4
     for name in names:
         assert (local / "ed" / name).read_bytes() == (remote / "ed" / name).read_bytes(), name
+
+
+def test_a_mistake_in_the_defaults_points_at_the_edition_line(tmp_path, capsys):
+    ed = make(tmp_path, [("a", FILLER)])
+    ed.write_text(ed.read_text(encoding="utf-8").replace("column_chars: 10", "colum_chars: 10"),
+                  encoding="utf-8")
+    err = bad(tmp_path, capsys, ed)
+    line = next(n for n, t in enumerate(ed.read_text(encoding="utf-8").splitlines(), 1)
+                if "colum_chars" in t)
+    assert f"{ed}:{line}: defaults.grid.colum_chars: unknown key" in err
+    assert "did you mean 'column_chars'" in err
+
+
+def test_progress_is_a_bar_on_a_terminal():
+    import io
+
+    from typeset.edition.run import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, plain = Tty(), io.StringIO()
+    for stream in (tty, plain):
+        bar = Progress(2, "ed", quiet=False, stream=stream)
+        for n in (1, 2):
+            bar.update({"number": n, "name": f"p{n}", "seconds": 0.5})
+        bar.close()
+    assert "2/2" in tty.getvalue() and "\r" in tty.getvalue()
+    assert plain.getvalue().splitlines() == ["  [1/2] page 1 (p1) done in 0.5 s",
+                                             "  [2/2] page 2 (p2) done in 0.5 s"]
+
+
+def jump_pairs(folder: Path) -> tuple[set, set]:
+    """(page, N) for every （下转N版） and (N, M) for every （上接M版） on page N."""
+    down, up = set(), set()
+    for pdf in sorted(folder.glob("*.pdf")):
+        if pdf.stem.endswith("proof"):
+            continue
+        n = int(pdf.stem[-2:])
+        text = text_of(pdf)
+        down |= {(n, int(m)) for m in re.findall(r"（下转(\d+)版）", text)}
+        up |= {(int(m), n) for m in re.findall(r"（上接(\d+)版）", text)}
+    return down, up
+
+
+@pytest.mark.parametrize("order", ["as shipped", "sample page moved to page 3"])
+def test_the_sample_edition_answers_every_jump(tmp_path, order):
+    import shutil
+
+    proj = tmp_path / "proj"
+    for d in ("layouts", "content", "fonts"):
+        shutil.copytree(ROOT / d, proj / d)
+    (proj / "typeset.toml").write_text("")
+    ed = proj / "layouts" / "sample-edition.yaml"
+    if order != "as shipped":
+        text = ed.read_text(encoding="utf-8")
+        page2 = "  - file: sample-page.yaml"
+        start = text.index(page2)
+        end = text.index("  - file: sample-edition/economy.yaml")
+        stop = text.index("  - name: culture")
+        text = text[:start] + text[end:stop] + text[start:end] + text[stop:]
+        ed.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert render(ed, out, "--no-preflight") == 0
+    down, up = jump_pairs(out / "sample-edition")
+    expected = {(1, 2)} if order == "as shipped" else {(1, 3)}
+    assert down == up == expected

@@ -104,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if threading.current_thread() is not threading.main_thread():
         return _main(argv)
+    # C extensions (pikepdf's nanobind, ReportLab, HarfBuzz) are imported before the handler is
+    # installed: an interrupt raised inside a C module's initialisation prints a traceback.
+    # A SIGTERM now simply ends the process; nothing has been written yet.
+    import typeset.pipeline  # noqa: F401
+
     previous = signal.signal(signal.SIGTERM, _terminate)  # a kill ends cleanly, no partial output
     try:
         return _main(argv)

@@ -56,7 +56,25 @@ def load_page(ed: Edition, page: PageEntry):
                        hint=None) from None
 
 
+def check_defaults(ed: Edition) -> None:
+    """Validate `defaults` on their own, so a mistake there is reported at its line in the
+    edition file (not in the first page that inherits it)."""
+    if not ed.defaults:
+        return
+    from typeset.spec.merge import merge
+
+    probe = merge(ed.defaults, {"blocks": [{"type": "rule", "column": 1, "columns": 1,
+                                            "line": 1, "lines": 1}]})
+    try:
+        load_spec(ed.path, data=probe)
+    except InputError as exc:
+        raise InputError(str(ed.path), exc.message, line=exc.line,
+                         field=f"defaults.{exc.field}" if exc.field else "defaults",
+                         hint=exc.hint) from None
+
+
 def plan_edition(ed: Edition) -> Plan:
+    check_defaults(ed)
     specs = [load_page(ed, p) for p in ed.pages]
     tasks = []
     names: dict[str, PageTask] = {}

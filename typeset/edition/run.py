@@ -41,7 +41,8 @@ def run_local(plan: Plan, jobs: int, options: dict) -> Iterator[dict]:
     done = {}
     waiting = {t.index for t in tasks}
     running = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx,
+                             initializer=_fresh_worker) as pool:
         while waiting or running:
             for i in sorted(waiting):
                 if all(d in done for d in tasks[i].deps):
@@ -57,6 +58,14 @@ def run_local(plan: Plan, jobs: int, options: dict) -> Iterator[dict]:
                 except Exception as exc:  # the worker process died
                     done[i] = _lost(plan, i, exc)
                 yield done[i]
+
+
+def _fresh_worker() -> None:
+    """In a forked worker: forget the fonts the parent had open. A lazily read font shares its
+    file offset with every forked copy, so two workers reading it at once read garbage."""
+    from typeset.font.face import open_face
+
+    open_face.cache_clear()
 
 
 def connect(address: str, timeout: float):
@@ -122,7 +131,8 @@ class Progress:
         if not quiet and self.stream.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=label, unit="page", file=self.stream, leave=False)
+            self.bar = tqdm(total=total, desc=label, unit="page", file=self.stream, leave=False,
+                            mininterval=0, miniters=1)
 
     def update(self, outcome: dict) -> None:
         self.n += 1
