@@ -232,9 +232,14 @@ def _preview(args, say) -> int:
     from typeset import pipeline
     from typeset.review.raster import write_previews
 
+    from typeset.edition.spec import is_edition
+
     status = EXIT_OK
     for item in args.inputs:
         try:
+            if item.suffix.lower() != ".pdf" and is_edition(item):
+                raise InputError(str(item), "is an edition; `typeset render` writes its page "
+                                 "previews", hint=f"typeset render {item}")
             if item.suffix.lower() == ".pdf":
                 if not item.is_file():
                     raise InputError(str(item), "file not found")

@@ -36,7 +36,8 @@ def render_edition(path: Path, out_dir: Path | None, jobs: int = 1, scheduler: s
     plan = plan_edition(load_edition(path))
     client = connect(scheduler, timeout) if scheduler else None
     options = {"render": render, "preflight": preflight,
-               "preview_dpi": preview_dpi if render else 0}
+               "preview_dpi": preview_dpi if render else 0,
+               "absolute": client is not None}   # a Dask worker may run in another folder
     folder = deliver.out_folder(plan, out_dir) if render and out_dir is not None else None
     bar = Progress(len(plan.tasks), plan.edition.name, quiet, progress_stream)
 

@@ -39,11 +39,13 @@ class Plan:
     edition: Edition
     tasks: list[PageTask]
     stories: list[Story]
+    specs: list = field(default_factory=list)   # the loaded page specs (for prewarming)
 
     def job(self, index: int, **options) -> dict:
         """Plain data for a worker: everything it needs to set one page."""
         t = self.tasks[index]
-        return {"edition": str(self.edition.path), "index": index, "number": t.number,
+        path = self.edition.path.resolve() if options.get("absolute") else self.edition.path
+        return {"edition": str(path), "index": index, "number": t.number,
                 "name": t.name, "file_name": t.file_name, "jumps": t.jumps, **options}
 
 
@@ -157,7 +159,7 @@ def plan_edition(ed: Edition) -> Plan:
         stories.append(Story(f"{ed.pages[first[0]].name}/{first[1]}", parts))
     for t in tasks:
         t.deps.sort()
-    return Plan(ed, tasks, stories)
+    return Plan(ed, tasks, stories, specs)
 
 
 def _resolve(ed: Edition, page: PageEntry, ref: str, articles: dict, field: str):

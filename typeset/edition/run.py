@@ -38,6 +38,7 @@ def run_local(plan: Plan, jobs: int, options: dict) -> Iterator[dict]:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
+    prewarm(plan)
     done = {}
     waiting = {t.index for t in tasks}
     running = {}
@@ -60,12 +61,51 @@ def run_local(plan: Plan, jobs: int, options: dict) -> Iterator[dict]:
                 yield done[i]
 
 
+def prewarm(plan: Plan) -> None:
+    """Do once, before forking, the work every worker would repeat on its first page: import
+    the pipeline, load the word segmenter's dictionary, list the installed fonts and open the
+    edition's faces (their CFF charsets are large). Workers inherit all of it."""
+    import typeset.layout.elements  # noqa: F401
+    import typeset.layout.page  # noqa: F401
+    import typeset.prepress.preflight  # noqa: F401
+    import typeset.render.pdf  # noqa: F401
+    import typeset.review.raster  # noqa: F401
+    from typeset.errors import InputError as _InputError
+    from typeset.font.face import installed_faces
+    from typeset.font.roles import FontBook, load_roles
+    from typeset.layout.headline import _segmenter
+
+    _segmenter().cut("预热分词词典")
+    installed_faces()
+    fonts = {s.fonts for s in plan.specs}
+    for path in sorted(fonts, key=str):
+        try:
+            roles, source = load_roles(path)
+            book = FontBook(roles, source)
+            for role in roles:
+                for face in book.chain(role).faces:
+                    face.font.getGlyphOrder()
+        except (_InputError, AttributeError, OSError):
+            continue   # the page that uses these fonts will report the problem itself
+
+
 def _fresh_worker() -> None:
-    """In a forked worker: forget the fonts the parent had open. A lazily read font shares its
-    file offset with every forked copy, so two workers reading it at once read garbage."""
+    """In a forked worker: give every font the parent opened a file handle of its own. A lazily
+    read font shares its file offset with every forked copy, so two workers reading at once
+    would read each other's bytes."""
     from typeset.font.face import open_face
 
-    open_face.cache_clear()
+    try:
+        import gc
+
+        from fontTools.ttLib import TTFont
+
+        for obj in gc.get_objects():
+            if isinstance(obj, TTFont) and obj.reader is not None:
+                old = obj.reader.file
+                obj.reader.file = open(old.name, "rb")
+    except Exception:  # noqa: BLE001 — anything odd: start this worker's fonts afresh
+        open_face.cache_clear()
 
 
 def connect(address: str, timeout: float):

@@ -29,6 +29,7 @@ _DESCRIPTIONS = {
     "focus": "[x, y] focal point for cover crops, 0–1",
     "accept_low_resolution": "print a photo below 100 ppi anyway",
     "balance": "level the columns when the text is short",
+    "continues": "in an edition: the article block (id, or page/id) whose text continues here",
 }
 
 _CHOICES = {
