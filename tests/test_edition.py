@@ -239,7 +239,7 @@ def test_a_jump_to_an_earlier_page(tmp_path, capsys):
     ed = make(tmp_path, [("c", CONT), ("a", LEAD)])
     err = bad(tmp_path, capsys, ed)
     assert "page 1 (c)" in err and "a jump must go to a later page" in err
-    assert "blocks.more.continues" in err
+    assert "pages[0].blocks[0].continues" in err and "ed/c.yaml:3" in err
 
 
 def test_a_cycle_of_continuations(tmp_path, capsys):

@@ -100,22 +100,25 @@ def plan_edition(ed: Edition) -> Plan:
     # continuation edges: (page, block) → (page, block) it continues
     prev_of: dict[tuple[int, str], tuple[int, str]] = {}
     claimed: dict[tuple[int, str], tuple[int, str]] = {}
+    where: dict[tuple[int, str], tuple[str, str]] = {}   # (page, block) → (field, file:line)
     for page, spec in zip(ed.pages, specs):
-        for b in spec.blocks:
+        for n, b in enumerate(spec.blocks):
             ref = b.options.get("continues")
             if ref is None:
                 continue
-            field = f"blocks[{spec.blocks.index(b)}].continues"
+            line = b.options["_reader"].data.line_of("continues")
+            where[(page.index, b.id)] = (f"blocks[{n}].continues", f"{spec.path}:{line}")
+            field, at = where[(page.index, b.id)]
             ref = str(ref)
-            target = _resolve(ed, page, ref, articles, field)
+            target = _resolve(ed, page, ref, articles, field, at)
             if target == (page.index, b.id):
-                raise ed.error(page, f"block '{b.id}' continues itself", field=field)
+                raise ed.error(page, f"block '{b.id}' continues itself ({at})", field=field)
             if target in claimed:
                 other = claimed[target]
                 raise ed.error(page, f"blocks '{ed.pages[other[0]].name}/{other[1]}' "
                                f"({ed.pages[other[0]].describe()}) and '{page.name}/{b.id}' both "
-                               f"continue '{ref}': two pages claim the frames of one story part",
-                               field=field, hint="each part continues on one later block; chain "
+                               f"continue '{ref}' ({at}): two pages claim the frames of one "
+                               "story part", field=field, hint="each part continues on one later block; chain "
                                "them: the third part continues the second")
             claimed[target] = (page.index, b.id)
             prev_of[(page.index, b.id)] = target
@@ -128,17 +131,18 @@ def plan_edition(ed: Edition) -> Plan:
             if node in seen:
                 loop = " → ".join(f"{ed.pages[p].name}/{bid}" for p, bid in seen + [node])
                 page = ed.pages[start[0]]
-                raise ed.error(page, f"continuations form a cycle: {loop}",
-                               field=f"blocks.{start[1]}.continues",
+                field, at = where[start]
+                raise ed.error(page, f"continuations form a cycle: {loop} ({at})", field=field,
                                hint="a story starts on one page and continues on later pages")
             seen.append(node)
     for (pi, bid), (ti, tid) in prev_of.items():
         if ti >= pi:
             page = ed.pages[pi]
-            where = "the same page" if ti == pi else \
+            there = "the same page" if ti == pi else \
                 f"{ed.pages[ti].describe()}, which comes later"
-            raise ed.error(page, f"block '{bid}' continues '{tid}' from {where}: a jump must go "
-                           "to a later page", field=f"blocks.{bid}.continues",
+            field, at = where[(pi, bid)]
+            raise ed.error(page, f"block '{bid}' ({at}) continues '{tid}' from {there}: a jump "
+                           "must go to a later page", field=field,
                            hint="move the continuation to a page after the story's start, or "
                            "reorder the pages")
     # jump labels and dependencies
@@ -162,7 +166,7 @@ def plan_edition(ed: Edition) -> Plan:
     return Plan(ed, tasks, stories, specs)
 
 
-def _resolve(ed: Edition, page: PageEntry, ref: str, articles: dict, field: str):
+def _resolve(ed: Edition, page: PageEntry, ref: str, articles: dict, field: str, at: str):
     """The (page index, block id) a `continues:` names: `id`, or `page-name/id`."""
     page_name, _, bid = ref.rpartition("/")
     found = [(pi, b) for pi, b in articles.get(bid, [])
@@ -170,11 +174,11 @@ def _resolve(ed: Edition, page: PageEntry, ref: str, articles: dict, field: str)
     if not found:
         known = {f"{ed.pages[pi].name}/{b.id}" for v in articles.values() for pi, b in v}
         hint = suggest(ref, known | set(articles))
-        raise ed.error(page, f"continues '{ref}', but no page of the edition has an article "
-                       "with that id", field=field, hint=hint)
+        raise ed.error(page, f"continues '{ref}' ({at}), but no page of the edition has an "
+                       "article with that id", field=field, hint=hint)
     if len(found) > 1:
         where = ", ".join(f"{ed.pages[pi].name}/{b.id}" for pi, b in found)
-        raise ed.error(page, f"continues '{ref}', which is ambiguous ({where})", field=field,
+        raise ed.error(page, f"continues '{ref}' ({at}), which is ambiguous ({where})", field=field,
                        hint="name the page too: continues: <page name>/<block id>")
     pi, b = found[0]
     return pi, b.id
