@@ -83,8 +83,8 @@ def prewarm(plan: Plan) -> None:
             roles, source = load_roles(path)
             book = FontBook(roles, source)
             for role in roles:
-                for face in book.chain(role).faces:
-                    face.font.getGlyphOrder()
+                if role != "fallback":   # rare-character faces open when a page needs them
+                    book.chain(role).primary.font.getGlyphOrder()
         except (_InputError, AttributeError, OSError):
             continue   # the page that uses these fonts will report the problem itself
 
