@@ -24,8 +24,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# the pages cycled through after the front page and the sample page (jump block kept alone)
-FILLERS = ["sample-edition/economy.yaml", "lead-article.yaml", "sample-page.yaml"]
+# pages 1–3 are the sample edition's (two jumps); then these, in turn (the sample page's jump
+# block shows its own file: one story cannot continue on every page)
+FILLERS = ["sample-page.yaml", "lead-article.yaml"]
 
 
 def make_edition(tmp: Path, pages: int) -> Path:
@@ -34,9 +35,10 @@ def make_edition(tmp: Path, pages: int) -> Path:
     (tmp / "typeset.toml").write_text("")
     lay = tmp / "layouts"
     entries = ["  - file: sample-edition/front.yaml\n    section: 要闻\n",
-               "  - file: sample-page.yaml\n    section: 综合新闻\n"]
-    for n in range(3, pages + 1):
-        src = lay / FILLERS[(n - 3) % len(FILLERS)]
+               "  - file: sample-page.yaml\n    section: 综合新闻\n",
+               "  - file: sample-edition/economy.yaml\n    section: 经济\n"]
+    for n in range(4, pages + 1):
+        src = lay / FILLERS[(n - 4) % len(FILLERS)]
         text = src.read_text(encoding="utf-8").replace("continues: front-lead", "")
         text = text.replace("../../content", "../content")
         dst = lay / f"bench-{n:02d}.yaml"
