@@ -352,3 +352,13 @@ def test_the_sample_edition_answers_every_jump(tmp_path, order):
     down, up = jump_pairs(out / "sample-edition")
     expected = {(1, 2), (1, 3)} if order == "as shipped" else {(1, 3), (1, 4)}
     assert down == up == expected
+
+
+def test_a_mistake_in_a_page_entry_points_at_the_edition_line(tmp_path, capsys):
+    ed = make(tmp_path, [("a", FILLER)], extra="")
+    text = ed.read_text(encoding="utf-8").replace("    section: 版a\n",
+                                                  "    section: 版a\n    grid: {colums: 3}\n")
+    ed.write_text(text, encoding="utf-8")
+    err = bad(tmp_path, capsys, ed)
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "colums" in t)
+    assert f"{ed}:{line}: pages[0].grid.colums: page 1 (a): unknown key 'colums'" in err

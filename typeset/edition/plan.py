@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from typeset.edition.spec import Edition, PageEntry, file_name, page_layers, suggest
+from typeset.edition.spec import (
+    Edition, PageEntry, file_name, header_of, page_layers, suggest,
+)
 from typeset.errors import InputError
-from typeset.spec.load import load_spec
+from typeset.spec.load import TOP_KEYS, load_spec
 
 
 @dataclass
@@ -51,9 +53,22 @@ class Plan:
 
 def load_page(ed: Edition, page: PageEntry):
     """Load one page's spec with the edition's layers; errors name the edition, page, field."""
+    layers = page_layers(ed, page)
     try:
-        return load_spec(**page_layers(ed, page))
+        return load_spec(**layers)
     except InputError as exc:
+        if page.file is not None and any(k in TOP_KEYS for k in page.data):
+            # the entry overrides the file: if the file loads without them, the mistake is in
+            # the edition, at the line the error names
+            try:
+                load_spec(page.file, defaults=layers["defaults"],
+                          overrides={"header": header_of(ed, page)})
+            except InputError:
+                pass
+            else:
+                raise InputError(str(ed.path), f"{page.describe()}: {exc.message}",
+                                 line=exc.line, field=f"pages[{page.index}].{exc.field}"
+                                 if exc.field else f"pages[{page.index}]", hint=exc.hint) from None
         raise ed.error(page, f"its spec does not load: {exc}", field="file" if page.file else None,
                        hint=None) from None
 
