@@ -362,3 +362,24 @@ def test_a_mistake_in_a_page_entry_points_at_the_edition_line(tmp_path, capsys):
     err = bad(tmp_path, capsys, ed)
     line = next(n for n, t in enumerate(text.splitlines(), 1) if "colums" in t)
     assert f"{ed}:{line}: pages[0].grid.colums: page 1 (a): unknown key 'colums'" in err
+
+
+def test_the_cut_falls_where_a_line_may_break_and_leaves_room_for_the_jump_line(tmp_path):
+    from typeset.edition import render_edition
+
+    closing = set("，。、；：？！）》”’…—")
+    for shift in range(10):   # move the text past the frames' end one character at a time
+        ed = make(tmp_path / str(shift), [("a", LEAD.replace("front-lead", "shifted")),
+                                          ("c", CONT)])
+        story = ed.parent / "content" / "shifted.md"
+        story.write_text(STORY.replace("普京总统向", "本" * shift + "普京总统向", 1),
+                         encoding="utf-8")
+        res = render_edition(ed, None, jobs=1, render=False)
+        first = res.outcomes[0]
+        lead = next(s for s in first["report"]["stories"] if s["id"] == "lead")
+        assert lead["status"] == "ok" and not lead["issues"], (shift, lead)
+        assert lead["continues_on"] == "2"
+        opening = first["rest"]["lead"][0]["runs"][0][0]
+        assert opening[0] not in closing, (shift, opening[:10])
+        more = res.outcomes[1]["report"]["stories"][0]
+        assert more["continued_from"] == "1" and more["status"] != "overflow"
