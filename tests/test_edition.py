@@ -145,8 +145,10 @@ def test_defaults_are_inherited_and_overridden(tmp_path):
              "    blocks:\n"
              "      - {id: x, article: content/culture-library.md, title_size: 14pt,\n"
              "         column: 1, columns: 3, line: 1, lines: 30}\n")
-    ed = make(tmp_path, [("a", FILLER)], extra=extra,
-              edition='  file_name: "{code}{date}{page}.pdf"\n  page_digits: 3\n')
+    ed = make(tmp_path, [("a", FILLER)], extra=extra, edition="  page_digits: 3\n")
+    text = ed.read_text(encoding="utf-8").replace(  # file naming as one of the defaults
+        "print: {preflight: false}", 'print: {preflight: false, file_name: "{code}{date}{page}.pdf"}')
+    ed.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     assert render(ed, out) == 0
     p1, p2 = (run_tool("pdftotext", "-layout", str(out / "ed" / f"CSRB20240102{n}.pdf"), "-")

@@ -105,7 +105,13 @@ def load_edition(path: Path) -> Edition:
     when = er.get("date")
     if not isinstance(when, date):
         raise er.error("date", f"must be a date like 2024-01-02, got {when!r}")
-    file_name = er.text("file_name", DEFAULT_FILE_NAME)
+    file_name = er.text("file_name", "")
+    defaults = data.get("defaults")
+    if not file_name and isinstance(defaults, LDict) and isinstance(defaults.get("print"), LDict) \
+            and "file_name" in defaults["print"]:
+        er = _Reader(file, defaults["print"], "defaults.print")   # the naming given as a default
+        file_name = er.text("file_name")
+    file_name = file_name or DEFAULT_FILE_NAME
     if "/" in file_name or "\\" in file_name or not file_name.endswith(".pdf"):
         raise er.error("file_name", "must be a file name ending in .pdf (no folders)",
                        hint="e.g. {code}{date}{page}.pdf")
@@ -116,8 +122,8 @@ def load_edition(path: Path) -> Edition:
                        hint="use " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS))
     if "page" not in fields:
         raise er.error("file_name", "needs {page}: every page gets its own file")
+    er = top.mapping("edition")
     digits = er.integer("page_digits", 2, 1, 4)
-    defaults = data.get("defaults")
     if defaults is not None:
         if not isinstance(defaults, LDict):
             raise top.error("defaults", "must be a mapping of page-spec keys")
@@ -171,9 +177,6 @@ def load_edition(path: Path) -> Edition:
 
 
 # ---- the layers of one page -------------------------------------------------------------------
-
-PATH_KEYS_TOP = ("fonts",)
-
 
 def _rebase(value: str, src_dir: Path, dst_dir: Path) -> str:
     """A path written relative to src_dir, re-expressed relative to dst_dir."""
