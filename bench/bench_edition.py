@@ -61,6 +61,30 @@ def run(args: list[str]) -> tuple[float, int]:
         resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
+def _spin(n: int) -> int:
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+
+
+def control(n: int = 6_000_000, tasks: int = 4) -> float:
+    """Wall-time ratio of a pure-Python CPU loop in 2 processes vs 1: what this machine gives a
+    perfectly parallel job right now (on a shared machine with sched_autogroup, another
+    session's load can make it far worse than 0.5)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    t0 = time.perf_counter()
+    for _ in range(tasks):
+        _spin(n)
+    serial = time.perf_counter() - t0
+    with ProcessPoolExecutor(2) as ex:
+        t0 = time.perf_counter()
+        list(ex.map(_spin, [n] * tasks))
+        parallel = time.perf_counter() - t0
+    return parallel / serial
+
+
 def files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix != ".json"}
 
@@ -73,6 +97,7 @@ def main() -> None:
     a = ap.parse_args()
     print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
           f"{os.getloadavg()[2]:.2f} (1/5/15 min), {os.cpu_count()} cores")
+    print(f"control (pure CPU loop, 2 processes / 1): {control():.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         ed = make_edition(tmp, a.pages)
@@ -111,6 +136,7 @@ def main() -> None:
             same = ref == files(tmp / "dask" / "bench-edition")
             print(f"Dask LocalCluster, 2 worker processes × 1 thread: {t:.1f} s; identical "
                   f"bytes to --jobs 1: {same}")
+    print(f"control (pure CPU loop, 2 processes / 1): {control():.2f}")
     print(f"load after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
           f"{os.getloadavg()[2]:.2f}")
 
