@@ -385,3 +385,26 @@ def test_the_cut_falls_where_a_line_may_break_and_leaves_room_for_the_jump_line(
         assert opening[0] not in closing, (shift, opening[:10])
         more = res.outcomes[1]["report"]["stories"][0]
         assert more["continued_from"] == "1" and more["status"] != "overflow"
+
+
+def test_a_page_whose_process_dies_takes_no_other_page_with_it(tmp_path, monkeypatch):
+    import os
+
+    import typeset.edition.run as run
+    from typeset.edition import render_edition
+
+    real = run.run_page
+
+    def crashing(job, *upstream):
+        if job["number"] == 2:
+            os._exit(9)   # as if the OOM killer had struck
+        return real(job, *upstream)
+
+    monkeypatch.setattr(run, "run_page", crashing)
+    ed = make(tmp_path, [("a", FILLER), ("b", FILLER), ("c", FILLER)])
+    res = render_edition(ed, tmp_path / "out", jobs=2, preview_dpi=0)
+    assert [bool(o["error"]) for o in res.outcomes] == [False, True, False]
+    assert "exit code 9" in res.outcomes[1]["error"]
+    assert res.report["failed"] == [2]
+    assert sorted(p.name for p in (tmp_path / "out" / "ed").glob("*.pdf")) == [
+        "CSRB-20240102-01.pdf", "CSRB-20240102-03.pdf", "ed-proof.pdf"]

@@ -34,16 +34,17 @@ def run_local(plan: Plan, jobs: int, options: dict) -> Iterator[dict]:
             done[t.index] = run_page(plan.job(t.index, **options), *(done[d] for d in t.deps))
             yield done[t.index]
         return
+    if sys.platform == "linux":
+        yield from _run_forked(plan, jobs, options)
+        return
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
-    prewarm(plan)
     done = {}
     waiting = {t.index for t in tasks}
     running = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx,
-                             initializer=_fresh_worker) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
+                             mp_context=mp.get_context("spawn")) as pool:
         while waiting or running:
             for i in sorted(waiting):
                 if all(d in done for d in tasks[i].deps):
@@ -59,6 +60,61 @@ def run_local(plan: Plan, jobs: int, options: dict) -> Iterator[dict]:
                 except Exception as exc:  # the worker process died
                     done[i] = _lost(plan, i, exc)
                 yield done[i]
+
+
+def _page_process(conn, job: dict, upstream: list) -> None:
+    """A forked child that sets one page and sends its outcome back."""
+    _fresh_worker()
+    try:
+        conn.send(run_page(job, *upstream))
+    finally:
+        conn.close()
+
+
+def _run_forked(plan: Plan, jobs: int, options: dict) -> Iterator[dict]:
+    """One forked process per page, at most `jobs` at a time, from a parent that has done the
+    warm-up once: a page's process holds that page only (its memory is one page's render), and
+    a page whose process dies (a crash, the OOM killer) takes no other page with it."""
+    import multiprocessing as mp
+    from multiprocessing.connection import wait
+
+    ctx = mp.get_context("fork")
+    tasks = plan.tasks
+    prewarm(plan)
+    done: dict[int, dict] = {}
+    waiting = [t.index for t in tasks]
+    running: dict = {}   # receiving end → (page index, process)
+    try:
+        while waiting or running:
+            for i in list(waiting):
+                if len(running) >= jobs:
+                    break
+                if not all(d in done for d in tasks[i].deps):
+                    continue
+                waiting.remove(i)
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_page_process, daemon=True,
+                                   args=(send, plan.job(i, **options),
+                                         [done[d] for d in tasks[i].deps]))
+                proc.start()
+                send.close()
+                running[recv] = (i, proc)
+            for conn in wait(list(running)):
+                i, proc = running.pop(conn)
+                try:
+                    done[i] = conn.recv()
+                except (EOFError, OSError):
+                    proc.join()
+                    done[i] = _lost(plan, i, RuntimeError(
+                        f"its process ended with exit code {proc.exitcode}"))
+                conn.close()
+                proc.join()
+                yield done[i]
+    finally:
+        for conn, (_, proc) in running.items():
+            proc.terminate()
+            proc.join()
+            conn.close()
 
 
 def prewarm(plan: Plan) -> None:
