@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     pf.add_argument("--profile", default="pdf-x1a", help="print profile (default: pdf-x1a)")
     pf.add_argument("--max-ink", type=int, default=None, metavar="PCT",
                     help="total ink limit in %% (default: the profile's, 240)")
+    pf.add_argument("--accept-low-resolution", action="append", default=[], metavar="NAME",
+                    help="accept this image below 100 ppi (WARN instead of FAIL). NAME is the "
+                         "image's XObject name or at least 8 hex digits of its sha256, both as "
+                         "printed in the images row (e.g. FormXob.e081cca1… or 9536d0cb); "
+                         "repeat for several. Nothing in the PDF itself is trusted for this")
     pf.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     pf.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     pv = sub.add_parser("preview", help="PNG previews of specs or PDFs (pypdfium2)")
@@ -249,11 +254,12 @@ def _preflight(args, say) -> int:
         return EXIT_INPUT
     status = EXIT_OK
     for pdf in args.pdfs:
-        if not pdf.is_file():
-            print(f"error: {pdf}: file not found", file=sys.stderr)
-            status = EXIT_INPUT
+        try:
+            checks = run_checks(pdf, args.profile, args.max_ink, args.accept_low_resolution)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = max(status, EXIT_INPUT)
             continue
-        checks = run_checks(pdf, args.profile, args.max_ink)
         failed = any(c.status == "FAIL" for c in checks)
         if failed or not args.quiet:
             print(format_checks(str(pdf), checks))
