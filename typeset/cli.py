@@ -63,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument("-o", "--output", type=Path, default=None, metavar="DIFF.png",
                     help="write the changed regions outlined over the new page")
     df.add_argument("--dpi", type=int, default=100, help="comparison resolution (default 100)")
+    df.add_argument("--tone", type=float, default=None, metavar="PCT",
+                    help="smallest tone difference that counts, in %% of full black "
+                         "(default 3: a tint moved from 10 %% to 15 %% is reported)")
+    df.add_argument("--area", type=float, default=None, metavar="MM2",
+                    help="smallest changed area that counts, in mm² (default 1)")
     df.add_argument("-q", "--quiet", action="store_true", help="no listing, exit status only")
     df.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     sc = sub.add_parser("schema", help="print the JSON Schema of the page spec")
@@ -181,9 +186,15 @@ def _preview(args, say) -> int:
 
 
 def _diff(args, say) -> int:
-    from typeset.review.diff import compare
+    from typeset.review.diff import DEFAULT_AREA, DEFAULT_TONE, compare
     from typeset.review.raster import render_pages
 
+    tone = DEFAULT_TONE if args.tone is None else args.tone
+    area = DEFAULT_AREA if args.area is None else args.area
+    if not (0 < tone <= 100) or area < 0 or args.dpi < 10:
+        print(f"error: --tone must be in (0, 100], --area ≥ 0 and --dpi ≥ 10 "
+              f"(got {tone:g}, {area:g}, {args.dpi})", file=sys.stderr)
+        return EXIT_INPUT
     try:
         for p in (args.old, args.new):
             if not p.is_file():
@@ -196,7 +207,7 @@ def _diff(args, say) -> int:
     if differ:
         say(f"page count differs: {len(old)} vs {len(new)}")
     for n, (a, b) in enumerate(zip(old, new), 1):
-        d = compare(a, b, args.dpi)
+        d = compare(a, b, args.dpi, tone, area)
         if d.same:
             continue
         differ = True
@@ -211,7 +222,7 @@ def _diff(args, say) -> int:
             d.image.save(out)
             say(f"  wrote {out}")
     if not differ:
-        say("pages are the same")
+        say(f"pages are the same (changes under {tone:g} % tone or under {area:g} mm² ignored)")
     return EXIT_OVERFLOW if differ else EXIT_OK
 
 
