@@ -347,3 +347,30 @@ def test_copy_of_the_sample_passes_unchanged(sample, tmp_path):
     st = statuses(same, accept)
     assert "FAIL" not in st.values(), st
     shutil.copy(pdf, tmp_path / "copy.pdf")
+
+
+# --- hostile structure: judged, never a crash -------------------------------------------------------
+
+def test_a_form_that_draws_itself_is_reported_not_a_crash(sample, tmp_path, capsys):
+    pdf, accept = sample
+
+    def fn(doc):
+        form = add_form(doc, b"q /Forged Do Q 0 0 0 1 k 0 0 5 5 re f")
+        form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Forged=form))
+
+    bad = forge(pdf, tmp_path / "cycle.pdf", fn)
+    st, det = statuses(bad, accept), details(bad, accept)
+    assert st["forbidden features"] == "FAIL" and "cycle" in det["forbidden features"], det
+    code = main(["preflight", str(bad), "--accept-low-resolution", accept[0]])
+    captured = capsys.readouterr()
+    assert code == 1 and "Traceback" not in captured.err
+
+
+def test_missing_resources_and_odd_operands_are_reported(sample, tmp_path):
+    pdf, accept = sample
+    bad = forge(pdf, tmp_path / "odd.pdf", lambda d: append(
+        d, b"q /Nowhere Do /NoFont 9 Tf (x) Tj 1 0 cm /NoSpace cs 0.5 sc 0 0 1 1 re f Q"))
+    st, det = statuses(bad, accept), details(bad, accept)
+    assert st["forbidden features"] == "FAIL", det
+    assert "/Nowhere is not in the resources" in det["forbidden features"], det
+    assert st["colour spaces"] == "FAIL" and "cannot be resolved" in det["colour spaces"], det

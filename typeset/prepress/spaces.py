@@ -108,11 +108,14 @@ def problem(space: Space, profile: PdfProfile) -> str | None:
 
     Device RGB is never allowed (the press prints CMYK). ICC-based, calibrated and Lab colour
     is device-independent: PDF/X-4 allows it (converted with the output intent), X-1a does not.
-    Indexed colour is judged by its base; Separation and DeviceN by their alternate.
+    Indexed colour is judged by its base; Separation and DeviceN by their alternate. A space
+    that cannot be resolved (a missing resource) cannot be judged, so it is a problem too.
     """
     fam = space.family
     if fam == "DeviceRGB":
         return "DeviceRGB"
+    if fam == "unknown":
+        return "a colour space that cannot be resolved"
     if fam in ("ICCBased", "CalRGB", "CalGray", "Lab"):
         return None if profile.allow_icc else space.describe()
     if fam in ("Indexed", "Separation", "DeviceN", "Pattern") and space.base is not None:
