@@ -278,6 +278,17 @@ def test_ctm_scaled_hairline_fails(sample, tmp_path):
     assert st["rule weights"] == "FAIL" and "0.1 pt" in det["rule weights"], det
 
 
+def test_rule_drawn_as_a_thin_filled_rectangle_fails(sample, tmp_path):
+    pdf, accept = sample
+    bad = forge(pdf, tmp_path / "thin-fill.pdf", lambda d: append(
+        d, b"q 0.5 0 0 0.5 0 0 cm 0 0 0 1 k 100 100 400 0.3 re f Q"))     # 0.15 pt on paper
+    det = details(bad, accept)["rule weights"]
+    assert statuses(bad, accept)["rule weights"] == "FAIL" and "filled rectangle" in det, det
+    dots = forge(pdf, tmp_path / "dots.pdf", lambda d: append(
+        d, b"q 0 0 0 1 k 100 100 0.2 0.2 re f Q"))                        # a dot, not a rule
+    assert statuses(dots, accept)["rule weights"] == "PASS"
+
+
 def test_ctm_enlarged_thin_width_passes(sample, tmp_path):
     """0.1 pt drawn under a ×10 scale prints 1 pt: not a hairline."""
     pdf, accept = sample

@@ -22,6 +22,7 @@ from typeset.prepress.profiles import PdfProfile
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 MAX_DEPTH = 12          # nesting of forms/patterns/glyph procs; deeper is a broken or hostile file
+RULE_ASPECT = 10        # a filled rectangle this many times longer than thick is a rule
 DIGEST_CHARS = 16       # hex digits of an image's sample digest shown and matched
 
 _FILL = {"f", "F", "f*", "B", "B*", "b", "b*"}
@@ -175,6 +176,7 @@ class Walker:
         tm: Matrix = IDENTITY
         tlm: Matrix = IDENTITY
         leading = 0.0
+        rects: list[tuple] = []       # rectangles of the current path (rules drawn as fills)
         for operands, op in ops:
             o = str(op)
             if o == "q":
@@ -211,12 +213,18 @@ class Walker:
                     st.fill, st.fill_vals = space, vals
                 else:
                     st.stroke, st.stroke_vals = space, vals
+            elif o == "re":
+                rects.append(tuple(_float(operands, i, 0.0) for i in range(4)))
             elif o in _FILL or o in _STROKE:
                 if o in _FILL:
                     self._paint(st.fill, where, f"fill ({o})")
+                    self._filled_rules(rects, st, where)
                 if o in _STROKE:
                     self._paint(st.stroke, where, f"stroke ({o})")
                     self._line(st, where)
+                rects = []
+            elif o == "n":
+                rects = []
             elif o == "sh":
                 self._shading(res, operands, where)
             elif o == "BT":
@@ -291,6 +299,18 @@ class Walker:
             shown = f"{st.width:g} pt" if abs(printed - st.width) < 1e-6 else \
                 f"{st.width:g} pt under scale {min_scale(st.ctm):g} = {printed:.3g} pt"
             f.thin.append(f"{where}: {shown} rule" if printed > 0 else f"{where}: 0 pt (hairline) rule")
+
+    def _filled_rules(self, rects: list[tuple], st: _State, where: str) -> None:
+        """A filled rectangle at least RULE_ASPECT times longer than thick is a rule drawn as
+        a fill: its thickness on paper must reach the profile's minimum too."""
+        m = st.ctm
+        for x, y, w, h in rects:
+            across = (math.hypot(w * m[0], w * m[1]), math.hypot(h * m[2], h * m[3]))
+            thin, long = min(across), max(across)
+            if 0 < thin < self.profile.min_rule - 1e-6 and long >= RULE_ASPECT * thin:
+                self.found.thin.append(f"{where}: {thin:.3g} pt rule drawn as a filled rectangle")
+                f = self.found
+                f.thinnest = thin if f.thinnest is None else min(f.thinnest, thin)
 
     def _select_font(self, res, operands, st: _State, where: str) -> None:
         st.size = _float(operands, 1, st.size)
