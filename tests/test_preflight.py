@@ -176,6 +176,19 @@ def test_rgb_text_in_a_form_fails(sample, tmp_path):
     assert st["colour spaces"] == "FAIL"
 
 
+def test_invisible_text_is_not_judged_outlined_text_is(sample, tmp_path):
+    pdf, accept = sample
+    with pikepdf.open(pdf) as doc:
+        font = str(page_font(doc))
+    hidden = forge(pdf, tmp_path / "ocr.pdf", lambda d: append(
+        d, f"q BT 3 Tr 1 0 0 rg {font} 9 Tf 20 20 Td <0001> Tj ET Q".encode()))
+    assert statuses(hidden, accept)["text colour"] == "PASS"
+    outlined = forge(pdf, tmp_path / "outline.pdf", lambda d: append(
+        d, f"q BT 1 Tr 0 0 0 1 k 1 0 0 RG {font} 30 Tf 20 20 Td <0001> Tj ET Q".encode()))
+    det = details(outlined, accept)["colour spaces"]
+    assert statuses(outlined, accept)["colour spaces"] == "FAIL" and "text outline" in det, det
+
+
 def test_devicergb_set_with_cs_and_sc_fails(sample, tmp_path):
     pdf, accept = sample
     bad = forge(pdf, tmp_path / "cs-sc.pdf",

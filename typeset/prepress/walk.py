@@ -104,6 +104,7 @@ class _State:
     font: object = None
     font_name: str = ""
     size: float = 0.0
+    render_mode: int = 0      # Tr: 3 = invisible (OCR layers), 7 = clip only: nothing printed
 
 
 class Walker:
@@ -239,6 +240,8 @@ class Walker:
                     leading = -ty
                 tlm = mul((1, 0, 0, 1, tx, ty), tlm)
                 tm = tlm
+            elif o == "Tr":
+                st.render_mode = int(_float(operands, 0, 0.0))
             elif o == "TL":
                 leading = _float(operands, 0, leading)
             elif o == "T*":
@@ -322,8 +325,12 @@ class Walker:
             self.found.broken.append(f"{where}: font {st.font_name} is not in the resources")
 
     def _text(self, st: _State, tm: Matrix, res, where: str, depth: int, chain: frozenset) -> None:
+        if st.render_mode in (3, 7):
+            return            # invisible or clip-only text prints no ink
         f = self.found
         f.text_runs += 1
+        if st.render_mode in (1, 2, 5, 6):
+            self._paint(st.stroke, where, "text outline")
         self._paint(st.fill, where, "text")
         size = st.size * area_scale(tm) * area_scale(st.ctm)
         plates = S.inks(st.fill, st.fill_vals)
