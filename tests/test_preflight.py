@@ -398,3 +398,25 @@ def test_missing_resources_and_odd_operands_are_reported(sample, tmp_path):
     assert st["forbidden features"] == "FAIL", det
     assert "/Nowhere is not in the resources" in det["forbidden features"], det
     assert st["colour spaces"] == "FAIL" and "cannot be resolved" in det["colour spaces"], det
+
+
+def test_forms_drawn_100000_times_stop_at_the_cap(sample, tmp_path):
+    """Five forms, each drawing the next ten times: 10⁵ streams. The walk stops at its cap and
+    says so (a FAIL), instead of keeping preflight busy."""
+    pdf, accept = sample
+
+    def fn(doc):
+        inner = None
+        for level in range(5):
+            body = b"0 0 0 1 k 0 0 1 1 re f" if inner is None else b" ".join([b"/N Do"] * 10)
+            form = pikepdf.Stream(doc, body)
+            form.Type, form.Subtype, form.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 9, 9]
+            if inner is not None:
+                form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(N=inner))
+            inner = form
+        doc.pages[0].Resources.XObject["/Bomb"] = inner
+        append(doc, b"q /Bomb Do Q")
+
+    bad = forge(pdf, tmp_path / "bomb.pdf", fn)
+    det = details(bad, accept)["forbidden features"]
+    assert "content streams drawn" in det, det

@@ -22,6 +22,7 @@ from typeset.prepress.profiles import PdfProfile
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 MAX_DEPTH = 12          # nesting of forms/patterns/glyph procs; deeper is a broken or hostile file
+MAX_STREAMS = 20_000    # forms drawn in all: a hostile file must not keep preflight busy for ever
 RULE_ASPECT = 10        # a filled rectangle this many times longer than thick is a rule
 DIGEST_CHARS = 16       # hex digits of an image's sample digest shown and matched
 
@@ -165,6 +166,12 @@ class Walker:
 
     # -- one content stream -----------------------------------------------------------------
     def _stream(self, source, res, state: _State, where: str, depth: int, chain: frozenset) -> None:
+        if self.found.streams >= MAX_STREAMS:
+            if self.found.streams == MAX_STREAMS:
+                self.found.broken.append(f"{where}: more than {MAX_STREAMS} content streams drawn; "
+                                         "the rest is not checked")
+                self.found.streams += 1
+            return
         self.found.streams += 1
         self._resources(res, where)
         try:
