@@ -87,6 +87,17 @@ class Composer:
             chain = self.fonts.chain(atom.style)
             for g in atom.glyphs:
                 char = g.char
+                if g.gid:
+                    # a glyph HarfBuzz chose (Latin runs: kerning, the font's own forms)
+                    face = chain.primary
+                    self.fonts_used[face.key] = face
+                    run = runs.get(face.key)
+                    if run is None:
+                        run = runs[face.key] = D.GlyphRun(face.key, size, baseline, [], color,
+                                                          role, owner)
+                        order.append(face.key)
+                    run.glyphs.append(D.Glyph(round(x + (pa.x + g.dx) * scale, 3), g.gid, g.text))
+                    continue
                 if not chain.has(char):
                     self.missing.append(Notice(
                         "missing-glyph", owner,
@@ -103,6 +114,16 @@ class Composer:
                 gx = x + (pa.x + g.dx) * scale
                 gid = face.gid(char)
                 run.glyphs.append(D.Glyph(round(gx, 3), gid, g.text))
+        if line.hyphen_x is not None and line.atoms:
+            # the hyphen of a word broken at a hyphenation point (not a character of the copy)
+            atom = p.atoms[line.atoms[-1].index]
+            face = self.fonts.chain(atom.style).face_for("-")
+            self.fonts_used[face.key] = face
+            run = runs.get(face.key)
+            if run is None:
+                run = runs[face.key] = D.GlyphRun(face.key, size, baseline, [], color, role, owner)
+                order.append(face.key)
+            run.glyphs.append(D.Glyph(round(x + line.hyphen_x * scale, 3), face.gid("-"), "-"))
         return [runs[k] for k in order]
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from typeset.text import classes as C
-from typeset.text.atoms import INDENT, LATIN_SPACE_MAX, LATIN_SPACE_MIN
-from typeset.text.linebreak import Prepared, _expandable, _gap, _junction, _squeezable
+from typeset.text.atoms import HALF, INDENT, LATIN_SPACE_MAX
+from typeset.text.linebreak import TRACK_LIMIT, Prepared, edge_trims
 
 
 @dataclass
@@ -27,6 +27,7 @@ class SetLine:
     width: float    # set width of the line, 1/1000 em
     start: int
     end: int
+    hyphen_x: float | None = None   # where the hyphen of a hyphenated line end is drawn
 
 
 def _spread(items: list[list], need: float) -> float:
@@ -41,48 +42,57 @@ def _spread(items: list[list], need: float) -> float:
 
 
 def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
+    """Place the atoms of line [i, j) at `target` width, using the same line model as the
+    breaker: the junction blanks, edge trims and squeezable amounts of `prepare`/`edge_trims`,
+    so a line the breaker measured as fitting is set exactly as measured."""
     atoms = p.atoms
-    s = p.settings
     cut_l = {k: 0.0 for k in range(i, j)}
     cut_r = {k: 0.0 for k in range(i, j)}
-    gaps = {k: float(_gap(atoms[k], atoms[k + 1], s)) for k in range(i, j - 1)}
+    avail_l = {k: float(p.sq_l[k]) for k in range(i, j)}
+    avail_r = {k: float(p.sq_r[k]) for k in range(i, j)}
+    gaps = {k: float(p.gap[k]) for k in range(i, j - 1)}
     for k in range(i, j - 1):
-        side, amount = _junction(atoms[k], atoms[k + 1])
+        side, amount = p.jside[k], p.jamount[k]
         if side == "a":
             cut_r[k] += amount
+            avail_r[k] = max(0.0, avail_r[k] - amount)
         elif side == "b":
             cut_l[k + 1] += amount
-    first, end = atoms[i], atoms[j - 1]
-    if first.cls == C.SPACE:
-        cut_l[i] = first.width
-    elif first.aki_l:
-        cut_l[i] = first.aki_l
-    if end.cls in (C.SPACE, C.IDEO_SPACE) and j - 1 != i:
-        cut_r[j - 1] = end.width - cut_l[j - 1]
-    elif end.aki_r:
-        cut_r[j - 1] = end.aki_r
+            avail_l[k + 1] = max(0.0, avail_l[k + 1] - amount)
+        avail_r[k] = max(0.0, avail_r[k] - p.jfix[k])
+    st, _, et, _ = edge_trims(p, i, j)
+    hyphen = et < 0
+    cut_l[i] = max(cut_l[i], float(st)) if st else cut_l[i]
+    avail_l[i] = 0.0 if st else avail_l[i]
+    if et > 0:
+        cut_r[j - 1] = et - cut_l[j - 1] if j - 1 == i and atoms[i].cls == C.SPACE else et
+        avail_r[j - 1] = 0.0
+        if atoms[j - 1].cls in (C.SPACE, C.IDEO_SPACE):
+            avail_l[j - 1] = 0.0
+    if atoms[i].cls == C.SPACE:
+        avail_r[i] = 0.0
     natural = sum(atoms[k].width - cut_l[k] - cut_r[k] for k in range(i, j)) + sum(gaps.values())
+    if hyphen:
+        natural += -et
+    edge_space = {k for k in (i, j - 1) if k < j - 1 or True} & {
+        k for k in range(i, j) if atoms[k].cls in (C.SPACE, C.IDEO_SPACE) and (k == i or k == j - 1)}
 
     if natural > target:
         need = natural - target
         levels: list[list[list]] = [[], [], [], [], []]
         for k in range(i, j):
             a = atoms[k]
-            sl, sr = _squeezable(a, s)
-            left = max(0.0, sl - cut_l[k])
-            right = max(0.0, sr - cut_r[k])
             if a.cls == C.SPACE:
-                if k not in (i, j - 1):
-                    levels[0].append([("r", k), max(0.0, a.width - LATIN_SPACE_MIN - cut_r[k]), 0.0])
-            elif a.cls in (C.OPEN, C.CLOSE):
-                if left:
-                    levels[1].append([("l", k), left, 0.0])
-                if right:
-                    levels[1].append([("r", k), right, 0.0])
-            elif a.cls == C.PAUSE and right:
-                levels[2].append([("r", k), right, 0.0])
-            elif a.cls == C.STOP and right:
-                levels[4].append([("r", k), right, 0.0])
+                if k not in edge_space and avail_r[k]:
+                    levels[0].append([("r", k), avail_r[k], 0.0])
+                continue
+            bucket = {C.OPEN: 1, C.CLOSE: 1, C.PAUSE: 2, C.STOP: 4}.get(a.cls)
+            if bucket is None:
+                continue
+            if avail_l[k]:
+                levels[bucket].append([("l", k), avail_l[k], 0.0])
+            if avail_r[k]:
+                levels[bucket].append([("r", k), avail_r[k], 0.0])
         for k, g in gaps.items():
             if g:
                 levels[3].append([("g", k), g / 2, 0.0])
@@ -102,7 +112,7 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
         first_level = []
         for k, g in gaps.items():
             if g:
-                first_level.append([("g", k), max(0.0, 500 - g), 0.0])
+                first_level.append([("g", k), max(0.0, HALF - g), 0.0])
         for k in range(i + 1, j - 1):
             if atoms[k].cls == C.SPACE:
                 first_level.append([("s", k), LATIN_SPACE_MAX - atoms[k].width, 0.0])
@@ -112,11 +122,17 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
                 gaps[k] += taken
             else:
                 cut_r[k] -= taken  # a negative cut widens the space
-        expandable = [k for k in range(i, j - 1) if _expandable(atoms[k], atoms[k + 1])]
+        expandable = [k for k in range(i, j - 1) if p.pe[k + 1] - p.pe[k] and not gaps[k]
+                      and not (k + 1 in edge_space or k in edge_space)]
         if slack > 1e-9 and expandable:
             per = slack / len(expandable)
             for k in expandable:
                 gaps[k] += per
+        elif slack > 1e-9:
+            inside = [k for k in range(i, j - 1) if p.pt[k + 1] - p.pt[k]]
+            if inside and slack / len(inside) <= TRACK_LIMIT:
+                for k in inside:
+                    gaps[k] += slack / len(inside)
 
     placed = []
     cursor = 0.0
@@ -127,7 +143,11 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
         cursor += adv
         if k < j - 1:
             cursor += gaps[k]
-    return SetLine(placed, cursor, i, j)
+    hyphen_x = None
+    if hyphen:
+        hyphen_x = cursor
+        cursor += -et
+    return SetLine(placed, cursor, i, j, hyphen_x)
 
 
 def line_text(p: Prepared, line: SetLine) -> str:
