@@ -204,3 +204,15 @@ def test_varying_measures_are_fit_per_line():
     p, lines, issues, sets = compose(text, width_of=lambda k: widths[min(k, len(widths) - 1)])
     for k, s in enumerate(sets[:-1]):
         assert s.width == pytest.approx(widths[k]), (k, lines[k])
+
+
+NO_START = "，。、；：？！”’）》〉】·—～"   # written out, not taken from the engine's own tables
+
+
+@pytest.mark.parametrize("mark", list("，。、；：？！”）》"))
+def test_a_mark_that_would_fall_at_a_line_start_is_pushed_in_or_out(mark):
+    text = "一二三四五六七八九十一二三" + mark + "四五六七八九十一二三四五六七八九十"
+    for chars in (11, 12, 13):
+        _, lines, _, _ = compose(text, chars, indent=False)
+        for ln in lines[1:]:
+            assert ln[0] not in NO_START, (chars, lines)
