@@ -216,3 +216,19 @@ def test_a_mark_that_would_fall_at_a_line_start_is_pushed_in_or_out(mark):
         _, lines, _, _ = compose(text, chars, indent=False)
         for ln in lines[1:]:
             assert ln[0] not in NO_START, (chars, lines)
+
+
+def test_names_in_any_latin_script_are_set_whole():
+    text = "越南河内（Hà Nội）的Nguyễn Thị Ánh先生与Ørsted公司的Ådne、Привет和Ελλάδα。"
+    p, lines, issues, sets = compose(text, 11)
+    joined = "|".join(lines)
+    for name in ("Nguyễn", "Thị", "Ánh", "Ørsted", "Ådne", "Привет", "Ελλάδα"):
+        assert name in joined, joined
+
+
+@pytest.mark.parametrize("chars", range(6, 16))
+def test_numbers_keep_their_latin_units(chars):
+    text = "余氯不得低于 0.05 mg/L，出厂水不得高于 2 mg/L，附件 2.3 GB，全程 42.195 km。"
+    _, lines, _, _ = compose(text, chars)
+    for ln in lines[1:]:
+        assert not ln.startswith(("mg", "GB", "km")), (chars, lines)

@@ -78,7 +78,8 @@ class Atom:
 
 # A Latin run: letters, digits, ASCII signs and the symbols that travel with numbers. It is cut
 # into atoms only at its own break opportunities (see `_run_breaks`).
-_RUN_CHARS = ("!-~\u00a1-\u00b6\u00b8-\u024f\u0370-\u03ff\u0400-\u04ff\u2030-\u2033\u20ac\u2103"
+_RUN_CHARS = ("!-~\u00a1-\u00b6\u00b8-\u024f\u0370-\u03ff\u0400-\u04ff\u1e00-\u1eff\u2030-\u2033"
+              "\u20ac\u2103"
               "\u2109\u2116\uffe0\uffe1\uffe5\uff04\uff05")
 _TOKEN = re.compile(rf"(——|⸺|……|⋯⋯|[？！]{{2,3}}|[{_RUN_CHARS}]+| +|.)", re.S)
 _RUN = re.compile(rf"[{_RUN_CHARS}]+")
@@ -132,6 +133,15 @@ def _run_breaks(run: str) -> dict[int, str]:
     return out
 
 
+def _latin_glyphs(text: str, metrics: Metrics) -> tuple[list[Glyph], int]:
+    """Glyphs of a character sequence from the cmap, one after another (signs outside runs)."""
+    glyphs, x = [], 0
+    for ch in text:
+        glyphs.append(Glyph(ch, ch, x))
+        x += metrics.advance(ch)
+    return glyphs, x
+
+
 def _shaped_glyphs(text: str, metrics: Metrics) -> list[tuple[int, int, int]]:
     """(gid or 0, cluster, advance) for each glyph of a Latin run (HarfBuzz when available)."""
     shape = getattr(metrics, "shape", None)
@@ -176,7 +186,9 @@ def latin_atoms(run: str, style: str, start: int, metrics: Metrics) -> list[Atom
             if a <= cl < b:
                 gl.append(Glyph(run[cl], "" if cl in seen else run[cl], x, gid))
                 seen.add(cl)
-                x += adv
+                # kerning across a break point is dropped: the piece may end a line, where
+                # its last glyph must keep its full advance
+                x += metrics.advance(run[cl]) if cl == b - 1 and b < len(run) else adv
         atoms.append(Atom(run[a:b], kind, x, style=style, start=start + a, glyphs=gl,
                           join=join, run=start,
                           hyphen=metrics.advance("-") if join == JOIN_HYPH else 0))

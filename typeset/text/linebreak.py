@@ -30,6 +30,7 @@ ORPHAN_PENALTY = 1e6         # a last line with one lone character (孤字, clre
 RAGGED_PENALTY = 1e5         # a non-final line that cannot be justified (no gap to spread)
 FORBIDDEN_PENALTY = 1e7      # remedial break against a prohibition (only if nothing else works)
 OVERFULL_PENALTY = 1e8       # a single atom wider than the column
+UNIT_MAX = 5                 # a Latin run this short after a number is taken as its unit
 GAP_LIMIT = 500              # most a gap between characters may stretch: ½ em (§2.8)
 OVER_LIMIT_PENALTY = 1e7     # a line whose gaps must stretch past GAP_LIMIT
 TRACK_LIMIT = 60             # most a Latin-run piece junction may open when nothing else can
@@ -145,6 +146,10 @@ def prepare(atoms: list[Atom], settings: Settings) -> Prepared:
     junc, juncs, gaps, gaps_s, gaps_x, exp, track = [], [], [], [], [], [], []
     jside: list[str] = []
     jfix: list[int] = []
+    run_len: dict[int, int] = {}
+    for a in atoms:
+        if a.run >= 0:
+            run_len[a.run] = run_len.get(a.run, 0) + len(a.text)
     allowed, penalty = [], []
     level = settings.level
     for k in range(n - 1):
@@ -177,7 +182,8 @@ def prepare(atoms: list[Atom], settings: Settings) -> Prepared:
             penalty.append(JOIN_PENALTY.get(a.join, 0.0))
             continue
         unit = (a.cls == C.SPACE and k and atoms[k - 1].cls == C.DIGIT and b.cls == C.LATIN
-                and b.text.isalpha() and len(b.text) <= 3)     # 2.3 GB, 40 km stay together
+                and b.text[:1].isalpha() and run_len.get(b.run, 0) <= UNIT_MAX)
+        # a number and its Latin unit stay together (2.3 GB, 40 km, 0.05 mg/L; §1.4)
         ok = not unit and not (C.no_line_end(a.cls, level) or C.no_line_start(b.cls, level)
                   or a.cls == INDENT or b.cls in (C.SPACE, C.IDEO_SPACE)
                   or (a.cls in (C.LATIN, C.DIGIT) and b.cls in (C.LATIN, C.DIGIT))
