@@ -26,7 +26,8 @@ How the reader works (its rules, so that the figures can be argued with):
   pitch), or when there is no next line. Reading order is down the column, then to the top of
   the next grid column's text that starts within four pitches of this column's text.
 * Flush: both set edges within 0.5 pt of the column edges (first lines: left edge at the indent).
-* Over-wide: any glyph's ink or set box beyond a column edge by more than 0.5 pt.
+* Over-wide: any glyph's set box, or a mark's ink, beyond a column edge by more than 0.5 pt
+  (the ink of letters, digits and Han characters may overhang their advance by design).
 * Prohibited starts/ends: the gb set of typesetting-rules.md §1.2/§1.3 plus ASCII
   . , : ; ? ! ) ] } % " ' - (and a postfix mark after a digit, a prefix before a digit).
 * Forbidden splits (§1.4): the characters on both sides of each break inside a paragraph are
@@ -38,6 +39,9 @@ How the reader works (its rules, so that the figures can be argued with):
 * Ink touching: adjacent glyphs of a line whose ink boxes overlap by more than 0.01 pt in both
   directions (—— and …… halves excepted: they should join), and lines of neighbouring columns on
   one baseline whose ink overlaps.
+* Quotes: each paragraph (lines chained as above) must alternate “ ” and ‘ ’, opening first
+  and closed at the end (a quotation running over several paragraphs would be counted: none in
+  the corpus); straight ASCII " left in body text are counted beside it ("quotes" a/b).
 * Every character accounted: the copy (front-matter titles, bylines, paragraphs), folded
   (NFKC, one class per quote / dash / dot kind, runs of dots or dashes collapsed, whitespace
   removed), as a multiset, minus the PDF's text and the report's overflow text.
@@ -98,6 +102,10 @@ def is_han(c: str) -> bool:
     o = ord(c)
     return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x3134F
             or 0xF900 <= o <= 0xFAFF or c == "〇")
+
+
+def _is_mark(c: str) -> bool:
+    return not (is_han(c) or c.isalnum())
 
 
 def is_wide(c: str) -> bool:
@@ -279,16 +287,17 @@ class Line:
     def set_right(self) -> float:
         return self.glyphs[-1].set_right
 
-    # Ink edges of the line's non-Han glyphs: a Han glyph's ink may overhang its em box by
-    # the font's design (Noto Serif 员 by 0.06 em), so Han glyphs are judged by their set box.
+    # Ink edges of the line's marks (punctuation, symbols). A letter's or a Han character's
+    # ink may overhang its advance by the font's design (Noto Serif 员 by 0.06 em, a Latin
+    # f by 0.07 em): those are judged by their set box, as flushness is.
     @property
     def ink_left(self) -> float:
-        return min((g.ink[0] for g in self.glyphs if g.has_ink and not is_han(g.ch)),
+        return min((g.ink[0] for g in self.glyphs if g.has_ink and _is_mark(g.ch)),
                    default=self.set_left)
 
     @property
     def ink_right(self) -> float:
-        return max((g.ink[2] for g in self.glyphs if g.has_ink and not is_han(g.ch)),
+        return max((g.ink[2] for g in self.glyphs if g.has_ink and _is_mark(g.ch)),
                    default=self.set_right)
 
 
@@ -456,6 +465,8 @@ class Figures:
     digit_gap_max_em: float | None = None
     digit_gaps_out: int = 0
     ink_touches: int = 0
+    quote_faults: int = 0            # paragraphs whose “ ” or ‘ ’ do not alternate
+    straight_quotes: int = 0         # ASCII " left in body text
     copy_chars: int = 0
     missing_chars: int = 0
     extra_chars: int = 0
@@ -626,6 +637,7 @@ def _measure_lines(fig: Figures, body: list[Line], lines: list[Line], geo: Geome
     for ln in body:
         if ln.next is not None:
             ln.next.spaced_before = spaces.between(ln.text[-JUNCTION_CTX:], ln.next.text[:JUNCTION_CTX])
+    _measure_quotes(fig, body)
     for ln in body:
         x0, x1 = geo.columns[ln.col]
         text = ln.text
@@ -717,6 +729,33 @@ def _measure_lines(fig: Figures, body: list[Line], lines: list[Line], geo: Geome
                 fig.note("ink touching", f"lines collide: col {a.col + 1} {a.shown} / col {b.col + 1} {b.shown}")
 
 
+def _measure_quotes(fig: Figures, body: list[Line]) -> None:
+    """Paragraphs (chains of linked lines) whose curly quotes are out of step: “ and ” (and
+    ‘ ’) must alternate, starting with the opening one and ending closed; and straight
+    ASCII double quotes left in the text."""
+    linked = {id(ln.next) for ln in body if ln.next is not None}
+    for head in (ln for ln in body if id(ln) not in linked):
+        parts, ln = [], head
+        while ln is not None and len(parts) < 10_000:
+            parts.append(ln)
+            ln = ln.next
+        text = "".join(x.text for x in parts)
+        fig.straight_quotes += text.count('"')
+        for op, cl in (("“", "”"), ("‘", "’")):
+            depth, bad = 0, False
+            for c in text:
+                if c == op:
+                    bad |= depth == 1
+                    depth = 1
+                elif c == cl:
+                    bad |= depth == 0
+                    depth = 0
+            if bad or depth:
+                fig.quote_faults += 1
+                shown = "".join(x.shown for x in parts)
+                fig.note("quotes out of step", f"col {head.col + 1} y {head.y:.1f}: {shown[:60]}")
+
+
 def _gap(fig: Figures, kind: str, gap: float, rng: tuple[float, float], where: str) -> None:
     lo, hi = getattr(fig, f"{kind}_gap_min_em"), getattr(fig, f"{kind}_gap_max_em")
     setattr(fig, f"{kind}_gap_min_em", gap if lo is None else min(lo, gap))
@@ -782,7 +821,7 @@ COLUMNS = [
     ("Lat out", lambda f: f.latin_gaps_out),
     ("CJK-dig em", lambda f: _rng(f.digit_gap_min_em, f.digit_gap_max_em)),
     ("dig out", lambda f: f.digit_gaps_out),
-    ("touch", lambda f: f.ink_touches), ("missing", lambda f: f"{f.missing_chars}/{f.copy_chars}"),
+    ("touch", lambda f: f.ink_touches), ("quotes", lambda f: f"{f.quote_faults}/{f.straight_quotes}"), ("missing", lambda f: f"{f.missing_chars}/{f.copy_chars}"),
     ("overflow", lambda f: f.overflow_chars),
 ]
 

@@ -134,6 +134,15 @@ def test_every_character_accounted(corpus, measure):
     assert _sum(figs, "missing_chars") == 0, _examples(figs, "missing characters")
 
 
+@ENGINE_WIP
+@pytest.mark.parametrize("measure", MEASURES)
+def test_quotes_in_step(corpus, measure):
+    """Issue 10 §3: quotes paired per paragraph, none left straight."""
+    figs = corpus[measure]
+    assert _sum(figs, "quote_faults") + _sum(figs, "straight_quotes") == 0, \
+        _examples(figs, "quotes out of step")
+
+
 @pytest.mark.parametrize("name", ["lead-article", "sample-page"])
 def test_seed_pages_stay_clean(tmp_path, name):
     spec = ROOT / "layouts" / f"{name}.yaml"
@@ -141,7 +150,7 @@ def test_seed_pages_stay_clean(tmp_path, name):
     f = cq.measure(spec, pdf, report)
     assert f.flush_pct >= 99.0
     assert (f.prohibited_starts, f.prohibited_ends, f.forbidden_splits, f.wide_lines,
-            f.han_gaps_over, f.ink_touches, f.missing_chars) == (0, 0, 0, 0, 0, 0, 0), f.examples
+            f.han_gaps_over, f.ink_touches, f.missing_chars, f.quote_faults) == (0,) * 8, f.examples
 
 
 # --- the reader catches planted faults --------------------------------------------------------
@@ -340,3 +349,12 @@ def test_reader_catches_faults_planted_in_a_rendered_page(tmp_path):
     _plant(pdf, tmp_path / "squeeze.pdf", "squeeze")
     squeezed = cq.measure(spec, tmp_path / "squeeze.pdf", report)
     assert squeezed.ink_touches >= 1 and squeezed.flush_lines == clean.flush_lines - 1
+
+
+def test_reader_catches_quotes_out_of_step(tmp_path, kai):
+    f = _page(tmp_path, kai, [["他说“我们”和“你们", "”都要来。"]])
+    assert f.quote_faults == 0 and f.straight_quotes == 0
+    f = _page(tmp_path, kai, [["他说“我们“和”你们", "”都要来。"]])
+    assert f.quote_faults == 1
+    f = _page(tmp_path, kai, [["他说\"我们\"和你们", "都要来。"]])
+    assert f.straight_quotes == 2
