@@ -29,16 +29,21 @@ How the reader works (its rules, so that the figures can be argued with):
 * Over-wide: any glyph's set box, or a mark's ink, beyond a column edge by more than 0.5 pt
   (the ink of letters, digits and Han characters may overhang their advance by design).
 * Prohibited starts/ends: the gb set of typesetting-rules.md §1.2/§1.3 plus ASCII
-  . , : ; ? ! ) ] } % " ' - (and a postfix mark after a digit, a prefix before a digit).
+  . , : ; ? ! ) ] } % " ' - (and a postfix mark after a digit, a prefix before a digit);
+  a whole —— may start a line, and so may - " ' where the copy has a space before them
+  (an option --chip, a minus sign, an opening straight quote).
 * Forbidden splits (§1.4): the characters on both sides of each break inside a paragraph are
   looked up in the source copy to see if a space stood there; with no space, a break inside a
   number, a Latin word or digit run, between two dashes or dots, before / . ? & = - _, or after
   any other ASCII mark inside a Latin token is forbidden; with a space, only number + unit.
-* Gaps: between adjacent glyphs of a line, next origin − (origin + advance). A source space
-  between two Han characters is an ideographic space and is counted apart.
-* Ink touching: adjacent glyphs of a line whose ink boxes overlap by more than 0.01 pt in both
-  directions (—— and …… halves excepted: they should join), and lines of neighbouring columns on
-  one baseline whose ink overlaps.
+* Gaps: between adjacent glyphs of a line, next origin − (origin + advance), advances from
+  the embedded font's widths. Han–Han above ½ em is a fault; a source space between two Han
+  characters is an ideographic space and is counted apart. Han–Latin letter and Han–digit
+  gaps are checked against the ranges below (line ends and marks excluded).
+* Ink touching: adjacent glyphs of a line set closer than the first one's advance whose ink
+  boxes overlap by more than 0.01 pt in both directions (at or beyond the advance an overlap
+  is the font's design; Latin pairs are kerned by design; —— and …… halves should join), and
+  lines of neighbouring columns on one baseline whose ink overlaps.
 * Quotes: each paragraph (lines chained as above) must alternate “ ” and ‘ ’, opening first
   and closed at the end (a quotation running over several paragraphs would be counted: none in
   the corpus); straight ASCII " left in body text are counted beside it ("quotes" a/b).
@@ -73,8 +78,11 @@ FLUSH_TOL = 0.5          # pt: a line edge this close to the column edge is flus
 WIDE_TOL = 0.5           # pt: ink or set box beyond a column edge by more is over-wide
 TOUCH_TOL = 0.01         # pt: ink overlap counted as touching
 HAN_GAP_MAX = 0.5        # em: widest gap allowed between two Han characters
-LATIN_GAP_RANGE = (0.125, 0.5)   # em: CJK–Latin gap, cjk_latin_gap 0.25 shrunk/stretched (§2.7/2.8)
-DIGIT_GAP_RANGE = (0.0, 0.5)     # em: CJK–digit gap, cjk_digit_gap 0 stretched up to §2.8's limit
+# em: CJK–Latin gap, README default cjk_latin_gap 0.25 shrunk to half or stretched to ½ em
+# (§2.7/2.8); CJK–digit gap, default cjk_digit_gap 0 stretched up to ½ em. A spec's own
+# text.cjk_latin_gap / cjk_digit_gap g gives (g/2, max(½, g)).
+LATIN_GAP_RANGE = (0.125, 0.5)
+DIGIT_GAP_RANGE = (0.0, 0.5)
 GAP_TOL = 0.01           # em: rounding allowance on the gap ranges
 DEFAULT_INDENT = 2.0     # em: README default text.indent
 
@@ -142,6 +150,8 @@ class Geometry:
     column_chars: int
     indent_em: float
     page_top: float
+    latin_gap_range: tuple[float, float] = LATIN_GAP_RANGE
+    digit_gap_range: tuple[float, float] = DIGIT_GAP_RANGE
 
 
 def spec_geometry(spec: dict, trim: tuple[float, float, float, float]) -> Geometry:
@@ -158,7 +168,11 @@ def spec_geometry(spec: dict, trim: tuple[float, float, float, float]) -> Geomet
     left = tl + (length_pt(page["margin_left"]) if page.get("margin_left") is not None
                  else ((tr - tl) - width) / 2)
     cols = [(left + i * (colw + gut), left + i * (colw + gut) + colw) for i in range(ncol)]
-    return Geometry(cols, size, cchars, float(text.get("indent", DEFAULT_INDENT)), tt)
+    # gap ranges: the configured gap may shrink to half (§2.8 step 5) and stretch to ½ em
+    lat = float(text.get("cjk_latin_gap", 0.25))
+    dig = float(text.get("cjk_digit_gap", 0.0))
+    return Geometry(cols, size, cchars, float(text.get("indent", DEFAULT_INDENT)), tt,
+                    (lat / 2, max(0.5, lat)), (dig / 2, max(0.5, dig)))
 
 
 # --- reading glyphs --------------------------------------------------------------------------
@@ -700,9 +714,9 @@ def _measure_lines(fig: Figures, body: list[Line], lines: list[Line], geo: Geome
                     fig.han_gap_max_em = max(fig.han_gap_max_em, gap)
             pair = (a.ch, b.ch)
             if any(is_han(c) for c in pair) and any(c.isascii() and c.isalpha() for c in pair):
-                _gap(fig, "latin", gap, LATIN_GAP_RANGE, f"{a.ch}|{b.ch} {gap:.2f} em  {where}")
+                _gap(fig, "latin", gap, geo.latin_gap_range, f"{a.ch}|{b.ch} {gap:.2f} em  {where}")
             elif any(is_han(c) for c in pair) and any(c.isascii() and c.isdigit() for c in pair):
-                _gap(fig, "digit", gap, DIGIT_GAP_RANGE, f"{a.ch}|{b.ch} {gap:.2f} em  {where}")
+                _gap(fig, "digit", gap, geo.digit_gap_range, f"{a.ch}|{b.ch} {gap:.2f} em  {where}")
             # Ink touching: only pairs set closer than the first glyph's advance (the engine
             # moved them together); at or beyond it, any box overlap is the font's own design
             # (overhangs, as 员). Latin pairs are skipped (kerning is the font's design too),
