@@ -232,3 +232,12 @@ def test_numbers_keep_their_latin_units(chars):
     _, lines, _, _ = compose(text, chars)
     for ln in lines[1:]:
         assert not ln.startswith(("mg", "GB", "km")), (chars, lines)
+
+
+def test_quotes_after_a_stop_follow_the_pairing():
+    out = norm('叫作"救命文件"。"备份不花一分钟,出了事能救一整夜。"他说。')
+    assert out == "叫作“救命文件”。“备份不花一分钟，出了事能救一整夜。”他说。"
+
+
+def test_primes_after_digits_are_not_quotes():
+    assert norm("每公里3'05''左右，记录是\"每组 68''-70''\"") == "每公里3'05''左右，记录是“每组68''-70''”"

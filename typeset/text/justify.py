@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from typeset.text import classes as C
-from typeset.text.atoms import HALF, INDENT, LATIN_SPACE_MAX
-from typeset.text.linebreak import TRACK_LIMIT, Prepared, edge_trims
+from typeset.text.atoms import HALF, INDENT, JOIN_HYPH, LATIN_SPACE_MAX
+from typeset.text.linebreak import TRACK_SHRINK, Prepared, edge_trims, letter_gaps, stretch_plan
 
 
 @dataclass
@@ -19,6 +19,7 @@ class PlacedAtom:
     index: int     # atom index in the paragraph
     x: float       # x of the atom's nominal box (glyph dx are relative to it), 1/1000 em
     advance: float  # visible advance after cuts
+    spacing: float = 0.0   # letter-spacing added after each glyph but the last (Latin runs)
 
 
 @dataclass
@@ -61,9 +62,12 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
             avail_l[k + 1] = max(0.0, avail_l[k + 1] - amount)
         avail_r[k] = max(0.0, avail_r[k] - p.jfix[k])
     st, _, et, _ = edge_trims(p, i, j)
-    hyphen = et < 0
-    cut_l[i] = max(cut_l[i], float(st)) if st else cut_l[i]
+    hyphen = et < 0 and atoms[j - 1].join == JOIN_HYPH and j < len(atoms)
+    track = 0.0
+    cut_l[i] = max(cut_l[i], float(st)) if st > 0 else cut_l[i] + st
     avail_l[i] = 0.0 if st else avail_l[i]
+    if et < 0 and not hyphen:
+        cut_r[j - 1] = et             # the last letter's ink overhang counts as width
     if et > 0:
         cut_r[j - 1] = et - cut_l[j - 1] if j - 1 == i and atoms[i].cls == C.SPACE else et
         avail_r[j - 1] = 0.0
@@ -79,7 +83,7 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
 
     if natural > target:
         need = natural - target
-        levels: list[list[list]] = [[], [], [], [], []]
+        levels: list[list[list]] = [[], [], [], [], [], []]
         for k in range(i, j):
             a = atoms[k]
             if a.cls == C.SPACE:
@@ -96,6 +100,11 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
         for k, g in gaps.items():
             if g:
                 levels[3].append([("g", k), g / 2, 0.0])
+        inside = [k for k in range(i, j - 1) if p.pt[k + 1] - p.pt[k]]
+        units = len(inside) + sum(letter_gaps(atoms[k]) for k in range(i, j))
+        if units:
+            # last of all, the letters of Latin runs close up a little (TRACK_SHRINK each)
+            levels[5].append([("t", 0), float(TRACK_SHRINK * units), 0.0])
         for level in levels:
             need -= _spread(level, need)
             for (side, k), _, taken in level:
@@ -103,6 +112,10 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
                     cut_l[k] += taken
                 elif side == "r":
                     cut_r[k] += taken
+                elif side == "t":
+                    track = -taken / units
+                    for kk in inside:
+                        gaps[kk] += track
                 else:
                     gaps[k] -= taken
             if need <= 1e-9:
@@ -124,22 +137,21 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
                 cut_r[k] -= taken  # a negative cut widens the space
         expandable = [k for k in range(i, j - 1) if p.pe[k + 1] - p.pe[k] and not gaps[k]
                       and not (k + 1 in edge_space or k in edge_space)]
-        if slack > 1e-9 and expandable:
-            per = slack / len(expandable)
-            for k in expandable:
-                gaps[k] += per
-        elif slack > 1e-9:
-            inside = [k for k in range(i, j - 1) if p.pt[k + 1] - p.pt[k]]
-            if inside and slack / len(inside) <= TRACK_LIMIT:
-                for k in inside:
-                    gaps[k] += slack / len(inside)
+        inside = [k for k in range(i, j - 1) if p.pt[k + 1] - p.pt[k]]
+        per, track = stretch_plan(slack, len(expandable),
+                                  len(inside) + sum(letter_gaps(atoms[k]) for k in range(i, j)))
+        for k in expandable:
+            gaps[k] += per
+        for k in inside:
+            gaps[k] += track
 
     placed = []
     cursor = 0.0
     for k in range(i, j):
         a = atoms[k]
-        adv = a.width - cut_l[k] - cut_r[k]
-        placed.append(PlacedAtom(k, cursor - cut_l[k], adv))
+        spacing = track if letter_gaps(a) else 0.0
+        adv = a.width - cut_l[k] - cut_r[k] + spacing * letter_gaps(a)
+        placed.append(PlacedAtom(k, cursor - cut_l[k], adv, spacing))
         cursor += adv
         if k < j - 1:
             cursor += gaps[k]

@@ -33,8 +33,9 @@ OVERFULL_PENALTY = 1e8       # a single atom wider than the column
 UNIT_MAX = 5                 # a Latin run this short after a number is taken as its unit
 GAP_LIMIT = 500              # most a gap between characters may stretch: ½ em (§2.8)
 OVER_LIMIT_PENALTY = 1e7     # a line whose gaps must stretch past GAP_LIMIT
-TRACK_LIMIT = 60             # most a Latin-run piece junction may open when nothing else can
-TRACK_PENALTY = 1e5          # a line justified by opening a URL's or word's break points
+TRACK_LIMIT = 80             # most letters of a Latin run may open (0.08 em) when gaps cannot
+TRACK_SHRINK = 15            # most letters of a Latin run may close up (0.015 em), last of all
+TRACK_PENALTY = 1e5          # a line justified by letter-spacing a URL or a word
 JOIN_PENALTY = {             # a break inside a Latin run (typesetting-rules §1.4, §2.6)
     JOIN_URL: 50.0, JOIN_HYPHEN: 100.0, JOIN_HYPH: 2000.0, JOIN_EMERGENCY: 1e9,
 }
@@ -73,6 +74,7 @@ class Prepared:
     sq_l: list[int]       # squeezable left blank of each atom (after adjacent-mark rules)
     sq_r: list[int]       # squeezable right blank (or Latin-space shrink) of each atom
     pt: list[int]         # junctions inside a Latin run (last-resort tracking), prefix sums
+    pgg: list[int]        # letter gaps inside Latin-run atoms, prefix sums
     jside: list[str]      # junction k|k+1: whose blank is removed ('a', 'b' or '')
     jamount: list[int]    # junction k|k+1: how much blank is removed
     jfix: list[int]       # junction k|k+1: blank of atom k kept fixed (adjacent-mark pair)
@@ -117,6 +119,12 @@ def _expandable(a: Atom, b: Atom) -> bool:
     indent, and not between two parts of a 2-em dash or ellipsis (those are one atom anyway)."""
     fixed = (C.CONNECTOR, C.SOLIDUS, INDENT)
     return a.cls not in fixed and b.cls not in fixed
+
+
+def letter_gaps(a: Atom) -> int:
+    """Gaps between the glyphs of a Latin-run atom that letter-spacing may open (not numbers:
+    their figures keep the grid)."""
+    return max(0, len(a.glyphs) - 1) if a.run >= 0 and a.cls != C.DIGIT else 0
 
 
 def same_run(a: Atom, b: Atom) -> bool:
@@ -201,7 +209,8 @@ def prepare(atoms: list[Atom], settings: Settings) -> Prepared:
 
     return Prepared(atoms, settings, pre(widths), pre(junc), pre(juncs), pre(gaps), pre(gaps_s),
                     pre([g + s for g, s in zip(gaps_x, space_stretch)]), pre(exp), pre(squeeze),
-                    allowed, penalty, squeeze, sq_l, sq_r, pre(track), jside, junc, jfix, gaps)
+                    allowed, penalty, squeeze, sq_l, sq_r, pre(track),
+                    pre([letter_gaps(a) for a in atoms]), jside, junc, jfix, gaps)
 
 
 def _trimmed_space(a: Atom) -> bool:
@@ -221,14 +230,20 @@ def edge_trims(p: Prepared, i: int, j: int) -> tuple[int, int, int, int]:
     elif first.aki_l:
         st = first.aki_l
         sts = p.sq_l[i]
+    elif first.overhang_l:
+        st = -first.overhang_l       # ink left of the first letter stays inside the column
     if j - 1 != i or not st:
         if _trimmed_space(last):
             et, ets = last.width, p.squeeze[j - 1]
+            if j - 2 >= i and p.atoms[j - 2].overhang_r:
+                et -= min(et, p.atoms[j - 2].overhang_r)   # the space keeps the letter's overhang
         elif last.aki_r:
             et = last.aki_r
             ets = p.sq_r[j - 1]
         elif last.join == JOIN_HYPH and j < len(p.atoms):
             et = -last.hyphen
+        elif last.overhang_r:
+            et = -last.overhang_r    # ink right of the last letter stays inside the column
     return st, sts, et, ets
 
 
@@ -246,15 +261,17 @@ def measure(p: Prepared, i: int, j: int) -> tuple[int, int, int, int]:
     """(natural width, squeezable amount, extra stretch of gaps/spaces, expandable gaps) of [i, j)."""
     st, sts, et, ets = edge_trims(p, i, j)
     nat = (p.pw[j] - p.pw[i]) - (p.pj[j - 1] - p.pj[i]) + (p.pg[j - 1] - p.pg[i]) - st - et
-    shr = (p.ps[j] - p.ps[i]) - (p.pjs[j - 1] - p.pjs[i]) + (p.pgs[j - 1] - p.pgs[i]) - sts - ets
+    shr = (p.ps[j] - p.ps[i]) - (p.pjs[j - 1] - p.pjs[i]) + (p.pgs[j - 1] - p.pgs[i]) - sts - ets \
+        + TRACK_SHRINK * trackable(p, i, j)
     ext = p.pgx[j - 1] - p.pgx[i]
     exp = p.pe[j - 1] - p.pe[i] - _edge_gaps(p, i, j)
     return nat, max(shr, 0), ext, exp
 
 
 def trackable(p: Prepared, i: int, j: int) -> int:
-    """Junctions between pieces of a Latin run inside line [i, j) (last-resort stretch)."""
-    return p.pt[j - 1] - p.pt[i]
+    """Letter gaps of Latin runs inside line [i, j): between the glyphs of a piece and between
+    two pieces of one run (last-resort letter-spacing)."""
+    return p.pt[j - 1] - p.pt[i] + p.pgg[j] - p.pgg[i]
 
 
 def _is_orphan(p: Prepared, i: int, j: int) -> bool:
@@ -263,30 +280,49 @@ def _is_orphan(p: Prepared, i: int, j: int) -> bool:
     return len(body) == 1 and body[0].cls == C.HAN and i > 0
 
 
+def stretch_plan(slack: float, exp: int, track: int) -> tuple[float, float]:
+    """How the stretch left after the first step (Latin spaces, CJK–Latin gaps) is shared:
+    (per expandable gap, per tracking unit). Gaps between characters take up to GAP_LIMIT; what
+    is left opens the letters of Latin runs by up to TRACK_LIMIT each; only when that is not
+    enough do the gaps go past their limit (a loose line). (0, 0) when nothing can stretch."""
+    if slack <= 0:
+        return 0.0, 0.0
+    if exp and slack / exp <= GAP_LIMIT:
+        return slack / exp, 0.0
+    excess = slack - exp * GAP_LIMIT
+    if track and excess / track <= TRACK_LIMIT:
+        return (GAP_LIMIT if exp else 0.0), excess / track
+    if exp:
+        return slack / exp, 0.0
+    return 0.0, 0.0
+
+
 def line_badness(measured: tuple[int, int, int, int], target: int, last: bool,
                  track: int = 0) -> float:
     """Badness of a line with `measured` = measure(...) set to `target`; INF if it cannot be set.
 
-    Stretch is limited per gap kind (§2.8): Latin spaces and CJK–Latin gaps to ½ em first (the
-    `ext` of measure), then every gap between characters up to GAP_LIMIT; a line that needs more
-    is scored OVER_LIMIT so that another break is found whenever one exists. A line with no gap
-    at all may open the break points of a Latin run by up to TRACK_LIMIT each."""
+    Stretch is limited per gap kind (§2.8), in the order of `stretch_plan`; a line that needs
+    more than the limits is scored OVER_LIMIT (or RAGGED when it has no gap at all) so that
+    another break is found whenever one exists."""
     nat, shr, ext, exp = measured
     if nat > target:
         need = nat - target
         if need > shr:
             return INF
-        return SHRINK_BADNESS * (need / max(shr, 1)) ** 2
+        bad = SHRINK_BADNESS * (need / max(shr, 1)) ** 2
+        if need > shr - TRACK_SHRINK * track:
+            bad += TRACK_PENALTY ** 0.5     # only when the letters must close up
+        return bad
     if last:
         return 0.0
     slack = target - nat - ext
     if slack <= 0:
         return 1.0
+    per_gap, per_track = stretch_plan(slack, exp, track)
+    if per_track:
+        return STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2 + TRACK_PENALTY ** 0.5
     if exp == 0:
-        if track and slack / track <= TRACK_LIMIT:
-            return TRACK_PENALTY ** 0.5
         return RAGGED_PENALTY
-    per_gap = slack / exp
     bad = STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2
     if per_gap > GAP_LIMIT:
         bad += OVER_LIMIT_PENALTY ** 0.5
@@ -393,11 +429,11 @@ def _issues(p: Prepared, lines, width_of, first_line) -> list[Issue]:
             issues.append(Issue("overfull", k, f"{(nat - shr - target) / EM:.2f} em too wide"))
         elif not last and nat < target:
             slack = target - nat - ext
-            track = trackable(p, i, j)
-            if slack > 0 and exp == 0 and not (track and slack / track <= TRACK_LIMIT):
+            per_gap, per_track = stretch_plan(slack, exp, trackable(p, i, j))
+            if slack > 0 and exp == 0 and not per_track:
                 issues.append(Issue("ragged", k, "no gap to spread the line over"))
-            elif slack > 0 and exp and slack / exp > LOOSE_LIMIT:
-                issues.append(Issue("loose", k, f"{slack / exp / EM:.2f} em per gap"))
+            elif slack > 0 and per_gap > LOOSE_LIMIT:
+                issues.append(Issue("loose", k, f"{per_gap / EM:.2f} em per gap"))
         if not last and p.atoms[j - 1].join == JOIN_EMERGENCY and same_run(p.atoms[j - 1], p.atoms[j]):
             issues.append(Issue("emergency-break", k, f"“{_run_text(p, j - 1)}” broken at the "
                                                       "column edge: no break point fits"))

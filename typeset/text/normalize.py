@@ -201,10 +201,12 @@ def _marks(t: _Text, mask: list[bool]) -> None:
 
 
 def _quote_direction(t: _Text, i: int) -> str | None:
-    """'open', 'close' or None (undecided) from the characters around a quote at i."""
+    """'open', 'close' or None (undecided) from the characters around a quote at i: opening
+    after the start, a space or an opening bracket; closing before the end, a space or
+    punctuation. Anything else (between two Han characters, after 。) is left to alternation."""
     before, after = t.at(i - 1), t.at(i + 1)
-    opening = (not before or before in _SPACES or char_class(before) == OPEN
-               or before in "([{<" or char_class(before) in (PAUSE, STOP) or before == "\u3000")
+    opening = (not before or before in _SPACES or before == "\u3000" or char_class(before) == OPEN
+               or before in "([{<")
     closing = (not after or after in _SPACES or after == "\u3000"
                or char_class(after) in (PAUSE, STOP, CLOSE) or after in ".,;:!?)]}>")
     if opening and not closing:
@@ -223,6 +225,9 @@ def _quotes(t: _Text, mask: list[bool], notices: list[str]) -> None:
                 continue
             if q == "'" and _latinish(t.at(i - 1)) and _latinish(t.at(i + 1)):
                 continue   # an apostrophe (don't, O'Neil)
+            if q == "'" and (t.at(i - 1).isdigit() or (t.at(i - 1) == "'"
+                                                       and t.at(i - 2).isdigit())):
+                continue   # a prime: 3'05'', 68
             if q == "'" and not (_cjk(t.near(i, -1)) or _cjk(t.near(i, 1))):
                 continue
             count += 1
