@@ -85,8 +85,9 @@ class Composer:
             if atom.cls == INDENT:
                 continue
             chain = self.fonts.chain(atom.style)
-            for g in atom.glyphs:
+            for n, g in enumerate(atom.glyphs):
                 char = g.char
+                dx = g.dx + n * pa.spacing
                 if g.gid:
                     # a glyph HarfBuzz chose (Latin runs: kerning, the font's own forms)
                     face = chain.primary
@@ -96,7 +97,7 @@ class Composer:
                         run = runs[face.key] = D.GlyphRun(face.key, size, baseline, [], color,
                                                           role, owner)
                         order.append(face.key)
-                    run.glyphs.append(D.Glyph(round(x + (pa.x + g.dx) * scale, 3), g.gid, g.text))
+                    run.glyphs.append(D.Glyph(round(x + (pa.x + dx) * scale, 3), g.gid, g.text))
                     continue
                 if not chain.has(char):
                     self.missing.append(Notice(
@@ -111,7 +112,7 @@ class Composer:
                 if run is None:
                     run = runs[key] = D.GlyphRun(key, size, baseline, [], color, role, owner)
                     order.append(key)
-                gx = x + (pa.x + g.dx) * scale
+                gx = x + (pa.x + dx) * scale
                 gid = face.gid(char)
                 run.glyphs.append(D.Glyph(round(gx, 3), gid, g.text))
         if line.hyphen_x is not None and line.atoms:
