@@ -358,3 +358,18 @@ def test_reader_catches_quotes_out_of_step(tmp_path, kai):
     assert f.quote_faults == 1
     f = _page(tmp_path, kai, [["他说\"我们\"和你们", "都要来。"]])
     assert f.straight_quotes == 2
+
+
+def test_reader_catches_split_dash_and_bracket_in_gutter(tmp_path, kai):
+    # 破折号 split over two lines: a forbidden split, and a lone — starting a line
+    f = _page(tmp_path, kai, [["全市党员群众想在—", "—干在一起融在一起共同", "缔造。"]],
+              copy=["全市党员群众想在——干在一起融在一起共同缔造。"])
+    assert f.forbidden_splits == 1 and "dash" in f.examples["forbidden split"][0]
+    assert f.prohibited_starts == 1
+    # 《 at a line start drawn 2 pt into the gutter
+    line = _natural("《人民日报》报道全市")
+    line = [(c, x - 0.5 * SIZE - (2.0 if c == "《" else 0.0)) if i == 0 else (c, x - 0.5 * SIZE)
+            for i, (c, x) in enumerate(line)]
+    f = _page(tmp_path, kai, [["全市党员群众想在", line, "干。"]],
+              copy=["全市党员群众想在《人民日报》报道全市干。"])
+    assert f.wide_lines == 1, f.examples
