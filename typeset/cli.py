@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)  # a kill ends cleanly, no partial output
     try:
         return _main(argv)
+    except KeyboardInterrupt:   # a signal while modules were still loading, before any output
+        print("interrupted; no partial PDF was left behind", file=sys.stderr)
+        return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
 
