@@ -26,7 +26,7 @@ LAYOUTS = {"article": layout_article}
 
 
 def layout_page(spec: Spec, progress=None) -> PageResult:
-    roles, source = load_roles(spec.fonts)
+    roles, source = spec.roles if spec.roles is not None else load_roles(spec.fonts)
     book = FontBook(roles, source)
     composer = Composer(book, spec.text, print_spec=spec.print)
     grid = Grid.on_page(spec.grid, spec.page)

@@ -10,6 +10,8 @@ from typeset.errors import InputError
 from typeset.spec.model import (
     BlockSpec, GridSpec, HeaderSpec, PageSpec, Placement, Spec, TextSpec,
 )
+from typeset.spec.content import load_content
+from typeset.spec.keys import KINDS, SOURCE_KEY, ValueProblem, convert, keys_of
 from typeset.spec.yamlload import LDict, LList, load_yaml
 from typeset.units import parse_length
 
@@ -22,18 +24,8 @@ TEXT_KEYS = {"kinsoku", "punctuation", "compress_stops", "cjk_latin_gap", "cjk_d
 HEADER_KEYS = {"paper", "code", "date", "page", "section", "editor", "designer", "proofreader"}
 PLACE_KEYS = {"column", "columns", "line", "lines"}
 COMMON_KEYS = PLACE_KEYS | {"id", "type", "frames"}
-KIND_KEYS = {
-    "article": {"article", "headline_lines", "align", "title_size", "title_font", "subtitle_size",
-                "subtitle_font", "kicker_size", "kicker_font", "byline", "box", "title_vertical",
-                "title_columns", "balance"},
-    "briefs": {"briefs", "masthead", "masthead_lines", "masthead_style", "box", "title_size",
-               "balance"},
-    "photo": {"photo", "caption", "fit", "focus", "photo_lines", "title_size", "box",
-              "accept_low_resolution"},
-    "rule": {"rule", "weight", "orientation"},
-    "box": {"box", "weight", "tint"},
-}
-SOURCE_KEY = {"article": "article", "briefs": "briefs", "photo": "photo"}
+# the keys of each block kind come from its options dataclass in typeset.spec.keys
+KIND_KEYS = {kind: set(keys_of(cls)) for kind, cls in KINDS.items()}
 
 
 def _suggest(key: str, allowed: set[str]) -> str | None:
@@ -256,31 +248,64 @@ def _placement(r: _Reader, grid: GridSpec) -> Placement:
 
 
 def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Path,
-           allow_outside: bool) -> BlockSpec:
+           allow_outside: bool, roles: set[str]) -> BlockSpec:
     if not isinstance(data, LDict):
         raise InputError(file, "each block must be a mapping", line=line, field=f"blocks[{index}]")
     r = _Reader(file, data, f"blocks[{index}]")
     kind = r.get("type")
     if kind is None:
-        kind = next((k for k in KIND_KEYS if k in data), None)
+        kind = next((k for k in SOURCE_KEY if k in data), None)
         if kind is None:
             raise r.error(None, "cannot tell what this block is",
                           hint=f"add type: one of {', '.join(KIND_KEYS)}")
-    if kind not in KIND_KEYS:
-        raise r.error("type", f"unknown block type '{kind}'", _suggest(str(kind), set(KIND_KEYS)))
+    if not isinstance(kind, str) or kind not in KIND_KEYS:
+        raise r.error("type", f"unknown block type {kind!r}", _suggest(str(kind), set(KIND_KEYS)))
     r.check_keys(COMMON_KEYS | KIND_KEYS[kind])
     block_id = r.text("id", f"{kind}-{index + 1}")
+    if not block_id.strip():
+        raise r.error("id", "must not be empty")
     place = _placement(r, grid)
+    cls = KINDS[kind]
+    values = {}
+    for name, (k, default) in keys_of(cls).items():
+        if name not in data:
+            if k.required:
+                raise r.error(None, f"a {kind} block needs '{name}: <file>'")
+            values[name] = default
+            continue
+        try:
+            values[name] = convert(k, data[name], roles)
+        except ValueProblem as exc:
+            raise r.error(name, str(exc), _value_hint(k, data[name])) from None
+    opts = cls(**values)
     source = None
+    block = BlockSpec(block_id, kind, place, r.data.line, None, opts, [], file=file,
+                      key_lines=dict(data.key_lines), given=frozenset(data), where=r.where)
     if kind in SOURCE_KEY:
         key = SOURCE_KEY[kind]
-        if key not in data:
-            raise r.error(None, f"a {kind} block needs '{key}: <file>'")
         source = resolve_path(r, key, spec_path, allow_outside)
         if not source.is_file():
             raise r.error(key, f"file not found: {r.text(key)}",
                           hint=f"looked for {source}; paths are relative to the spec file")
-    frames = []
+        setattr(opts, key, source)
+        block.source = source
+        if kind == "photo":
+            from typeset.layout.photo import open_photo
+
+            block.photo = open_photo(source, r)
+        else:
+            block.content = _content(r, key, source, kind)
+    if kind == "photo" and opts.caption is not None:
+        cap = resolve_path(r, "caption", spec_path, allow_outside)
+        if not cap.is_file():
+            raise r.error("caption", f"file not found: {r.text('caption')}")
+        opts.caption = cap
+        block.caption = _content(r, "caption", cap, "photo")
+    if kind == "article" and opts.title_columns is not None and opts.title_columns > place.columns:
+        raise r.error("title_columns", f"the block is only {place.columns} columns wide",
+                      hint=f"use at most {place.columns}, or leave it out for all columns")
+    if kind == "article" and opts.title_columns is not None and (opts.title_vertical or "frames" in data):
+        raise r.error("title_columns", "cannot be combined with title_vertical or frames")
     if "frames" in data:
         fl = data["frames"]
         if not isinstance(fl, LList) or not fl:
@@ -297,14 +322,24 @@ def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Pa
                 raise fr.error(None, f"frame ({frame.describe()}) lies outside its block "
                                f"({place.describe()})", hint="frames thread the body inside "
                                "the block's rectangle; enlarge the block or move the frame")
-            frames.append(frame)
-    options = {k: v for k, v in data.items() if k not in COMMON_KEYS}
-    options["_reader"] = r
-    if kind == "photo" and "caption" in data:
-        options["caption_path"] = resolve_path(r, "caption", spec_path, allow_outside)
-        if not options["caption_path"].is_file():
-            raise r.error("caption", f"file not found: {r.text('caption')}")
-    return BlockSpec(block_id, kind, place, r.data.line, source, options, frames)
+            block.frames.append(frame)
+    return block
+
+
+def _value_hint(k, value) -> str | None:
+    if k.type == "choice":
+        close = difflib.get_close_matches(str(value), list(k.choices), n=1, cutoff=0.5)
+        return f"did you mean '{close[0]}'?" if close else None
+    if k.type == "int" and k.low is not None:
+        return f"write a whole number from {k.low:g} to {k.high:g}"
+    if k.type == "length":
+        return "write a size with its unit, e.g. 24pt, 8mm, or a 号 size such as 小二"
+    return None
+
+
+def _content(r: _Reader, key: str, path: Path, kind: str):
+    """Parse a content file now, so layout gets text and never reads files."""
+    return load_content(path, kind)
 
 
 def load_spec(path: Path) -> Spec:
@@ -375,11 +410,16 @@ def load_spec(path: Path) -> Spec:
                         "the spec needs a list of blocks", hint="see README.md, section Page spec")
     if len(blocks_raw) > 500:
         raise top.error("blocks", f"{len(blocks_raw)} blocks is more than a page can hold (500)")
-    blocks = [_block(file, b, i, blocks_raw.item_lines[i], g, path, allow_outside)
+    from typeset.font.roles import load_roles
+
+    spec_roles = load_roles(fonts)
+    blocks = [_block(file, b, i, blocks_raw.item_lines[i], g, path, allow_outside,
+                     set(spec_roles[0]))
               for i, b in enumerate(blocks_raw)]
     _check_ids_and_overlaps(file, blocks)
     name = path.stem
     spec = Spec(path, name, page, g, text, fonts, header, blocks, allow_outside)
+    spec.roles = spec_roles
     spec.print = _print(top.mapping("print"), path, allow_outside, header)
     return spec
 
@@ -398,6 +438,7 @@ def _check_ids_and_overlaps(file: str, blocks: list[BlockSpec]) -> None:
                 for rb in b.areas():
                     if ra.overlaps(rb):
                         raise InputError(
-                            file, f"blocks '{a.id}' ({ra.describe()}, line {a.line}) and "
-                            f"'{b.id}' ({rb.describe()}) overlap", line=b.line, field=f"{b.id}",
+                            file, f"blocks '{a.id}' ({ra.describe()}; spec line {a.line}) and "
+                            f"'{b.id}' ({rb.describe()}; spec line {b.line}) overlap",
+                            line=b.line, field=f"{b.id}",
                             hint="move or shrink one of them; every grid cell holds one element")

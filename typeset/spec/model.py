@@ -82,7 +82,8 @@ class Placement:
                     or self.last_line < other.line or other.last_line < self.line)
 
     def describe(self) -> str:
-        return (f"columns {self.column}–{self.last_column}, lines {self.line}–{self.last_line}")
+        return (f"grid columns {self.column}–{self.last_column}, grid lines "
+                f"{self.line}–{self.last_line}")
 
 
 @dataclass
@@ -93,9 +94,30 @@ class BlockSpec:
     kind: str
     place: Placement
     line: int                        # line of the block in the spec file
-    source: Path | None = None       # content file
-    options: dict = field(default_factory=dict)
+    source: Path | None = None       # content file (or the photo)
+    opts: object = None              # the kind's typed options (spec.keys.ArticleOptions, …)
     frames: list[Placement] = field(default_factory=list)   # threaded frames for the body
+    content: object = None           # parsed content file (spec.content.Content)
+    caption: object = None           # a photo's parsed caption file
+    photo: object = None             # a photo's PhotoInfo (opened and checked at load)
+    file: str = ""                   # the spec file, for messages
+    key_lines: dict = field(default_factory=dict)   # spec line of each key of the block
+    given: frozenset = frozenset()   # keys the spec sets (others are defaults)
+    where: str = ""                  # field prefix in messages, e.g. blocks[2]
+
+    def error(self, key: str | None, message: str, hint: str | None = None):
+        """An InputError about one key of this block, naming file, line and field."""
+        from typeset.errors import InputError
+
+        line = self.key_lines.get(key, self.line) if key else self.line
+        return InputError(self.file, message, line=line,
+                          field=f"{self.where or self.id}.{key}" if key else (self.where or self.id),
+                          hint=hint)
+
+    @property
+    def options(self) -> dict:
+        """The keys the spec sets, with their typed values (read-only view)."""
+        return {k: getattr(self.opts, k) for k in self.given if hasattr(self.opts, k)}
 
     def areas(self) -> list[Placement]:
         """The grid rectangles the block really occupies. With threaded frames: the frames, plus
@@ -152,3 +174,4 @@ class Spec:
     blocks: list[BlockSpec]
     allow_outside_paths: bool = False
     print: PrintSpec = field(default_factory=PrintSpec)
+    roles: tuple | None = None      # (font roles, their source), read at load
