@@ -49,7 +49,14 @@ def headline_block(composer: Composer, grid: Grid, parts: list[tuple[str, Displa
     set_parts = []
     for text, style in parts:
         if text:
-            style = shrink_to_fit(composer, text, style, width)
+            fitted = shrink_to_fit(composer, text, style, width)
+            if fitted.size < style.size:
+                from typeset.layout.compose import Notice
+
+                composer.notices.append(Notice(
+                    "shrunk", owner, f"headline “{text[:16]}” set at {fitted.size:g} pt instead "
+                    f"of {style.size:g} pt to fit its {width:.0f} pt measure"))
+            style = fitted
             set_parts.append((break_display(composer, text, style, width), style))
     height = 0.0
     for n, (texts, style) in enumerate(set_parts):

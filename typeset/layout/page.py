@@ -20,6 +20,7 @@ class PageResult:
     composer: Composer
     grid: Grid
     faces: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)   # checks.Problem rows, filled by the pipeline
 
 
 LAYOUTS = {"article": layout_article}
