@@ -29,6 +29,10 @@ KIND_KEYS = {kind: set(keys_of(cls)) for kind, cls in KINDS.items()}
 
 
 def _suggest(key: str, allowed: set[str]) -> str | None:
+    from typeset.spec.yamlload import wide_colon_hint
+
+    if wide_colon_hint(str(key)):
+        return wide_colon_hint(str(key))
     close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(sorted(allowed))}"
 
@@ -250,7 +254,11 @@ def _placement(r: _Reader, grid: GridSpec) -> Placement:
 def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Path,
            allow_outside: bool, roles: set[str]) -> BlockSpec:
     if not isinstance(data, LDict):
-        raise InputError(file, "each block must be a mapping", line=line, field=f"blocks[{index}]")
+        from typeset.spec.yamlload import wide_colon_hint
+
+        raise InputError(file, "each block must be a mapping", line=line, field=f"blocks[{index}]",
+                         hint=wide_colon_hint(str(data)) if isinstance(data, str) else
+                         "write the block's keys under the dash: - id: …")
     r = _Reader(file, data, f"blocks[{index}]")
     kind = r.get("type")
     if kind is None:
@@ -334,6 +342,8 @@ def _value_hint(k, value) -> str | None:
         return f"write a whole number from {k.low:g} to {k.high:g}"
     if k.type == "length":
         return "write a size with its unit, e.g. 24pt, 8mm, or a 号 size such as 小二"
+    if k.type == "role":
+        return "name one font role, e.g. song-bold, hei or kai (roles are listed in README)"
     return None
 
 
@@ -357,6 +367,12 @@ def load_spec(path: Path) -> Spec:
         size = pr.data["size"]
         if not isinstance(size, list) or len(size) != 2:
             raise pr.error("size", "must be [width, height], e.g. [390mm, 545mm]")
+        bare = [v for v in size if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if bare:
+            fixed = ", ".join(f"{v:g}mm" if isinstance(v, (int, float)) and not isinstance(v, bool)
+                              else str(v) for v in size)
+            raise pr.error("size", f"{bare[0]:g} has no unit", hint=f"did you mean mm? "
+                           f"size: [{fixed}] (or write pt, cm, in)")
         try:
             page.width, page.height = (parse_length(v) for v in size)
         except ValueError as exc:
