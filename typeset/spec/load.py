@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import date
 from pathlib import Path
 
@@ -19,8 +20,8 @@ TOP_KEYS = {"page", "grid", "text", "fonts", "header", "blocks", "allow_outside_
 PRINT_KEYS = {"profile", "output_condition", "icc", "colour", "max_ink", "bleed", "crop_marks",
               "file_name", "preflight"}
 PAGE_KEYS = {"size", "margin_top", "margin_left"}
-GRID_KEYS = {"columns", "column_chars", "gutter_chars", "body_size", "line_gap", "lines"}
-TEXT_KEYS = {"kinsoku", "punctuation", "compress_stops", "cjk_latin_gap", "cjk_digit_gap", "indent"}
+GRID_KEYS = set(keys_of(GridSpec))
+TEXT_KEYS = set(keys_of(TextSpec))
 HEADER_KEYS = {"paper", "code", "date", "page", "section", "editor", "designer", "proofreader"}
 PLACE_KEYS = {"column", "columns", "line", "lines"}
 COMMON_KEYS = PLACE_KEYS | {"id", "type", "frames"}
@@ -334,6 +335,20 @@ def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Pa
     return block
 
 
+def _section(r: _Reader, cls) -> dict:
+    """Typed values of a section (grid, text) read with its key table; defaults where unset."""
+    out = {}
+    for name, (k, default) in keys_of(cls).items():
+        if name not in r.data:
+            out[name] = default
+            continue
+        try:
+            out[name] = convert(k, r.data[name])
+        except ValueProblem as exc:
+            raise r.error(name, str(exc), _value_hint(k, r.data[name])) from None
+    return out
+
+
 def _value_hint(k, value) -> str | None:
     if k.type == "choice":
         close = difflib.get_close_matches(str(value), list(k.choices), n=1, cutoff=0.5)
@@ -367,11 +382,11 @@ def load_spec(path: Path) -> Spec:
         size = pr.data["size"]
         if not isinstance(size, list) or len(size) != 2:
             raise pr.error("size", "must be [width, height], e.g. [390mm, 545mm]")
-        bare = [v for v in size if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        bare = [v for v in size if (isinstance(v, (int, float)) and not isinstance(v, bool))
+                or (isinstance(v, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", v))]
         if bare:
-            fixed = ", ".join(f"{v:g}mm" if isinstance(v, (int, float)) and not isinstance(v, bool)
-                              else str(v) for v in size)
-            raise pr.error("size", f"{bare[0]:g} has no unit", hint=f"did you mean mm? "
+            fixed = ", ".join(f"{str(v).strip()}mm" if v in bare else str(v) for v in size)
+            raise pr.error("size", f"{str(bare[0]).strip()} has no unit", hint=f"did you mean mm? "
                            f"size: [{fixed}] (or write pt, cm, in)")
         try:
             page.width, page.height = (parse_length(v) for v in size)
@@ -386,17 +401,7 @@ def load_spec(path: Path) -> Spec:
 
     gr = top.mapping("grid")
     gr.check_keys(GRID_KEYS)
-    g = GridSpec()
-    g.columns = gr.integer("columns", g.columns, 1, 20)
-    g.column_chars = gr.integer("column_chars", g.column_chars, 4, 200)
-    g.gutter_chars = gr.number("gutter_chars", g.gutter_chars, 0, 10)
-    g.body_size = gr.length("body_size", g.body_size)
-    if not 4 <= g.body_size <= 72:
-        raise gr.error("body_size", f"{g.body_size:g} pt is not a body size (4–72 pt)")
-    g.line_gap = gr.length("line_gap", g.line_gap, positive=False)
-    if g.line_gap < 0:
-        raise gr.error("line_gap", "must not be negative")
-    g.lines = gr.integer("lines", g.lines, 1, 2000)
+    g = GridSpec(**_section(gr, GridSpec))
     if g.width > page.width:
         raise gr.error("columns", f"the type area is {g.width:.0f} pt wide but the page only "
                        f"{page.width:.0f} pt", hint="use fewer columns or characters per column")
@@ -406,14 +411,7 @@ def load_spec(path: Path) -> Spec:
 
     tr = top.mapping("text")
     tr.check_keys(TEXT_KEYS)
-    text = TextSpec(
-        kinsoku=tr.choice("kinsoku", "gb", ("basic", "gb", "strict")),
-        punctuation=tr.choice("punctuation", "quanjiao", ("quanjiao", "kaiming", "banjiao")),
-        compress_stops=tr.boolean("compress_stops", True),
-        cjk_latin_gap=tr.number("cjk_latin_gap", 0.25, 0, 0.5),
-        cjk_digit_gap=tr.number("cjk_digit_gap", 0.0, 0, 0.5),
-        indent=tr.number("indent", 2.0, 0, 4),
-    )
+    text = TextSpec(**_section(tr, TextSpec))
 
     fonts = resolve_path(top, "fonts", path, allow_outside) if "fonts" in data else None
     if fonts is not None and not fonts.is_file():
