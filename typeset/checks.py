@@ -98,19 +98,32 @@ def all_problems(page: D.Page, grid: Grid, level: str = "gb") -> list[str]:
             + orphan_problems(page) + overlap_problems(page))
 
 
-def _ink_box(face, gid: int, cache: dict) -> tuple[float, float] | None:
-    """Horizontal ink extent of a glyph in 1/1000 em (None for blank glyphs)."""
+_INK: dict = {}    # (face key, gid) → exact ink extent (outline bounds); cached per process
+_CBOX: dict = {}   # (face key, gid) → HarfBuzz control box, which always contains the ink
+
+
+def _ink_box(face, gid: int, cache: dict | None = None, rough: bool = False
+             ) -> tuple[float, float] | None:
+    """Horizontal ink extent of a glyph in 1/1000 em (None for blank glyphs). `rough`: HarfBuzz's
+    glyph extents (fast; the box of the outline's control points, never smaller than the ink),
+    good for ruling a glyph out; otherwise the exact bounds of the outline (fontTools)."""
     key = (face.key, gid)
-    if key not in cache:
+    scale = 1000 / face.upem
+    hb_font = getattr(face, "hb_font", None)
+    if rough and hb_font is not None:
+        if key not in _CBOX:
+            ext = hb_font.get_glyph_extents(gid)
+            _CBOX[key] = (None if ext is None or (ext.width == 0 and ext.height == 0) else
+                          (ext.x_bearing * scale, (ext.x_bearing + ext.width) * scale))
+        return _CBOX[key]
+    if key not in _INK:
         from fontTools.pens.boundsPen import BoundsPen
 
         glyphs = face.font.getGlyphSet()
-        name = face.font.getGlyphName(gid)
         pen = BoundsPen(glyphs)
-        glyphs[name].draw(pen)
-        scale = 1000 / face.upem
-        cache[key] = None if pen.bounds is None else (pen.bounds[0] * scale, pen.bounds[2] * scale)
-    return cache[key]
+        glyphs[face.font.getGlyphName(gid)].draw(pen)
+        _INK[key] = None if pen.bounds is None else (pen.bounds[0] * scale, pen.bounds[2] * scale)
+    return _INK[key]
 
 
 def glyph_touch_problems(page: D.Page, faces: dict, min_gap: float = 0.05) -> list[str]:
@@ -217,14 +230,15 @@ def _run_boxes(page: D.Page):
                    it.y + (1 - BASELINE_RATIO) * it.size, "".join(g.text for g in it.glyphs), it)
 
 
-def _ink_extent(run: D.GlyphRun, faces: dict, cache: dict) -> tuple[float, float] | None:
-    """Left and right of the ink of a run, pt (None when nothing in it has ink)."""
+def _ink_extent(run: D.GlyphRun, faces: dict, rough: bool = False) -> tuple[float, float] | None:
+    """Left and right of the ink of a run, pt (None when nothing in it has ink); `rough` gives
+    a box that may be larger than the ink, never smaller."""
     face = faces.get(run.face)
     if face is None:
         return run.glyphs[0].x, run.glyphs[-1].x + run.size
     left = right = None
     for g in run.glyphs:
-        box = _ink_box(face, g.gid, cache)
+        box = _ink_box(face, g.gid, rough=rough)
         if box is None:
             continue
         gl, gr = g.x + box[0] * run.size / 1000, g.x + box[1] * run.size / 1000
@@ -237,13 +251,15 @@ def outside_problems(page: D.Page, grid: Grid, spec, skip: set, faces: dict) -> 
     """Ink of text outside its block's rectangle (the page header may use the margin)."""
     rects = _block_rects(spec, grid)
     out, seen = [], set()
-    cache: dict = {}
     for owner, x0, y0, x1, y1, text, run in _run_boxes(page):
         if owner not in rects:
             continue
-        ink = _ink_extent(run, faces, cache)
+        ink = _ink_extent(run, faces, rough=True)
         if ink is None:
             continue
+        if not any(ink[0] >= r[0] - OUTSIDE_TOLERANCE and ink[1] <= r[2] + OUTSIDE_TOLERANCE
+                   for r in rects[owner]):
+            ink = _ink_extent(run, faces)      # the control box crosses: measure the ink
         x0, x1 = ink
         key = (owner, round(run.y, 1))
         if key in skip or key in seen:
@@ -295,26 +311,30 @@ def overlap_rows(page: D.Page, grid: Grid, skip: set) -> list[Problem]:
 def touch_rows(page: D.Page, grid: Grid, faces: dict, skip: set) -> list[Problem]:
     """Glyph ink touching its neighbour, as rows."""
     out = []
-    cache: dict = {}
     for it in page.items:
         if not isinstance(it, D.GlyphRun) or len(it.glyphs) < 2 or it.face not in faces:
             continue
         if (it.owner, round(it.y, 1)) in skip:
             continue
         face = faces[it.face]
-        prev_right, prev_text = None, ""
+        prev = None
         for g in it.glyphs:
-            box = _ink_box(face, g.gid, cache)
+            box = _ink_box(face, g.gid, rough=True)
             if box is None:
                 continue
-            left, right = g.x + box[0] * it.size / 1000, g.x + box[1] * it.size / 1000
-            if prev_right is not None and left - prev_right < 0.05 and g.text.strip():
-                out.append(Problem("touch", it.owner, grid_position(
-                    grid, g.x, it.y - BASELINE_RATIO * it.size),
-                    f"'{prev_text}{g.text}' touch ({left - prev_right:.2f} pt apart)",
-                    "check the copy for doubled or odd punctuation; report it if the copy is "
-                    "right"))
-            prev_right, prev_text = right, g.text
+            if prev is not None and g.text.strip():
+                pg, pbox = prev
+                if g.x + box[0] * it.size / 1000 - (pg.x + pbox[1] * it.size / 1000) < 0.05:
+                    # the control boxes come close: measure the real ink
+                    a, b = _ink_box(face, pg.gid), _ink_box(face, g.gid)
+                    gap = (g.x + b[0] * it.size / 1000) - (pg.x + a[1] * it.size / 1000)
+                    if gap < 0.05:
+                        out.append(Problem("touch", it.owner, grid_position(
+                            grid, g.x, it.y - BASELINE_RATIO * it.size),
+                            f"'{pg.text}{g.text}' touch ({gap:.2f} pt apart)",
+                            "check the copy for doubled or odd punctuation; report it if the "
+                            "copy is right"))
+            prev = (g, box)
     return out
 
 

@@ -76,6 +76,8 @@ def format_table(data: dict) -> str:
             snippet = s["overflow_text"][:40] + ("…" if len(s["overflow_text"]) > 40 else "")
             out.append(f"  {s['id']}: did not fit: {snippet}")
         for issue in s["issues"]:
+            if issue.startswith("overfull") and problems:
+                continue   # the problem table has it, with its grid position
             out.append(f"  {s['id']}: {issue}")
     for a in data.get("adjusted", []):
         out.append(f"  {a}")

@@ -369,8 +369,16 @@ def _content(r: _Reader, key: str, path: Path, kind: str):
 
 def load_spec(path: Path) -> Spec:
     """Read and validate a page spec. Raises InputError on any problem."""
+    return spec_from_data(load_yaml(path, "spec"), path)
+
+
+def spec_from_data(data: LDict, path: Path) -> Spec:
+    """Validate an already parsed spec (an LDict from spec.yamlload, with line numbers; e.g.
+    edition defaults merged under a page's YAML). `path` names the file in messages and is
+    where relative paths start."""
     file = str(path)
-    data = load_yaml(path, "spec")
+    if not isinstance(data, LDict):
+        raise InputError(file, "the spec must be a mapping of keys to values", line=1)
     top = _Reader(file, data, "")
     top.check_keys(TOP_KEYS)
     allow_outside = top.boolean("allow_outside_paths", False)
