@@ -125,3 +125,19 @@ def test_a_hash_line_in_an_article_is_refused_not_dropped(tmp_path, capsys):
 def test_schema_command_prints_json(capsys):
     assert main(["schema"]) == 0
     assert json.loads(capsys.readouterr().out)["properties"]["blocks"]
+
+
+def test_layout_reads_no_files(tmp_path):
+    """Content is parsed and photos opened at load: layout works with the files gone."""
+    import shutil
+
+    from conftest import copy_project
+    from typeset.layout.page import layout_page
+    from typeset.spec.load import load_spec
+
+    proj = copy_project(tmp_path)
+    spec = load_spec(proj / "layouts" / "sample-page.yaml")
+    shutil.rmtree(proj / "content")
+    result = layout_page(spec)
+    assert any(ln.owner == "zhengwu" for ln in result.page.lines)
+    assert any(getattr(it, "owner", "") == "concert" for it in result.page.items)

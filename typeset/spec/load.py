@@ -315,6 +315,7 @@ def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Pa
                       hint=f"use at most {place.columns}, or leave it out for all columns")
     if kind == "article" and opts.title_columns is not None and (opts.title_vertical or "frames" in data):
         raise r.error("title_columns", "cannot be combined with title_vertical or frames")
+    _refuse_unused(r, kind, opts, block, data)
     if "frames" in data:
         fl = data["frames"]
         if not isinstance(fl, LList) or not fl:
@@ -347,6 +348,35 @@ def _section(r: _Reader, cls) -> dict:
         except ValueProblem as exc:
             raise r.error(name, str(exc), _value_hint(k, r.data[name])) from None
     return out
+
+
+# Keys a vertical (竖排) headline does not use: it runs down the first column at title_size in
+# title_font, kicker and subtitle open the body in 楷体, and the body is never levelled.
+_NOT_WITH_VERTICAL = ("headline_lines", "title_columns", "align", "kicker_font", "kicker_size",
+                      "subtitle_font", "subtitle_size", "balance", "box", "frames")
+
+
+def _refuse_unused(r: _Reader, kind: str, opts, block: BlockSpec, data: LDict) -> None:
+    """Every key a spec sets must do something: refuse the ones this block would ignore."""
+    def unused(key: str, why: str, hint: str = "remove it") -> InputError:
+        return r.error(key, f"'{key}' would do nothing here: {why}", hint)
+
+    if kind == "article" and opts.title_vertical:
+        for key in _NOT_WITH_VERTICAL:
+            if key in data:
+                raise unused(key, "a vertical headline (title_vertical) does not use it")
+    if kind == "briefs" and opts.masthead is None and not block.content.meta.get("masthead"):
+        for key in ("masthead_lines", "masthead_style"):
+            if key in data:
+                raise unused(key, "the briefs have no masthead", "add masthead: … (here or in "
+                             "the content file's front matter), or remove it")
+    if kind == "photo":
+        if "focus" in data and opts.fit == "contain":
+            raise unused("focus", "fit: contain shows the whole photo, nothing is cropped")
+        has_title = block.caption is not None and block.caption.meta.get("title")
+        if "title_size" in data and not has_title:
+            raise unused("title_size", "the photo has no title (the caption file's front "
+                         "matter sets title: …)")
 
 
 def _value_hint(k, value) -> str | None:
