@@ -1,6 +1,8 @@
 """Command line: `typeset render|check SPEC.yaml…`.
 
-Exit status: 0 done; 1 text did not fit and --strict was given, or a PDF failed preflight;
+Exit status: 0 done; 1 with --strict when the page has any problem (text that does not fit,
+an overfull line, a headline overrun, text outside its block, overlapping or touching type,
+dropped text), or when a PDF failed preflight;
 2 bad input (the message names file, line and field). Messages go to stderr; -q keeps only errors, -v adds progress.
 """
 
@@ -21,7 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="typeset",
         description="Typeset Chinese broadsheet newspaper pages from YAML page specs.",
-        epilog="Exit status: 0 ok, 1 overflow with --strict or a preflight FAIL, 2 bad input.")
+        epilog="Exit status: 0 ok, 1 a page problem with --strict or a preflight FAIL, 2 bad "
+               "input.")
     ap.add_argument("--version", action="version", version=f"typeset {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -35,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     common(r)
     r.add_argument("-o", "--output", type=Path, default=Path("out"), metavar="DIR",
                    help="output folder (default: out/)")
-    r.add_argument("--strict", action="store_true", help="exit 1 if any text does not fit")
+    r.add_argument("--strict", action="store_true", help="exit 1 on any page problem (overflow, overfull line, headline "
+                   "overrun, text outside its block, overlap, touching glyphs, dropped text)")
     r.add_argument("--no-preflight", action="store_true",
                    help="skip the preflight of the written PDF")
     pf = sub.add_parser(
@@ -86,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     wa.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     c = sub.add_parser("check", help="validate specs and report fit without writing a PDF")
     common(c)
-    c.add_argument("--strict", action="store_true", help="exit 1 if any text does not fit")
+    c.add_argument("--strict", action="store_true", help="exit 1 on any page problem (overflow, overfull line, headline "
+                   "overrun, text outside its block, overlap, touching glyphs, dropped text)")
     return ap
 
 
@@ -103,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)  # a kill ends cleanly, no partial output
     try:
         return _main(argv)
+    except KeyboardInterrupt:   # a signal while modules were still loading, before any output
+        print("interrupted; no partial PDF was left behind", file=sys.stderr)
+        return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -161,8 +169,12 @@ def _main(argv: list[str] | None) -> int:
                 status = max(status, EXIT_OVERFLOW)
         if data["overflow"]:
             say(f"{spec}: some text did not fit (see the table above)")
-            if args.strict:
-                status = max(status, EXIT_OVERFLOW)
+        n = len(data.get("problems", []))
+        if n:
+            say(f"{spec}: {n} problem{'s' if n > 1 else ''} on the page (see the table above)")
+        if not data.get("ok", not data["overflow"]) and args.strict:
+            print(f"error: {spec}: the page is not ready to print (--strict)", file=sys.stderr)
+            status = max(status, EXIT_OVERFLOW)
     return status
 
 

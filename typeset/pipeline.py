@@ -25,8 +25,20 @@ class RenderResult:
 
 
 def build(spec_path: Path, progress=None) -> tuple:
+    """Load and lay out a spec, then run the page checks (result.problems)."""
     spec = load_spec(spec_path)
-    return spec, layout_page(spec, progress)
+    return spec, layout_checked(spec, progress)
+
+
+def layout_checked(spec, progress=None) -> PageResult:
+    """Lay out a loaded spec and run every product check on the page."""
+    from typeset.checks import page_problems
+
+    result = layout_page(spec, progress)
+    if progress:
+        progress("checking the page")
+    result.problems = page_problems(spec, result)
+    return result
 
 
 def document_settings(spec) -> DocumentSettings:
