@@ -67,13 +67,15 @@ def edition_report(plan: Plan, outcomes: list[dict], proof: Path | None = None) 
         rep = o.get("report") or {}
         stories = rep.get("stories", [])
         overflow = any(s["status"] == "overflow" for s in stories)
+        problems = rep.get("problems", [])
         pf = _preflight_status(rep)
         status = ("failed" if o.get("error") else "preflight FAIL" if pf == "FAIL"
-                  else "overflow" if overflow else "ok")
+                  else "overflow" if overflow else "problem" if problems else "ok")
         pages.append({
             "number": t.number, "name": t.name, "section": o.get("section", t.section),
             "file": t.file_name if o.get("pdf") else None, "status": status,
             "error": o.get("error"), "stories": stories, "overflow": overflow,
+            "problems": problems, "ok": bool(rep.get("ok", not overflow)) and not o.get("error"),
             "preflight": pf, "preflight_checks": rep.get("preflight", []),
             "missing_glyphs": rep.get("missing_glyphs", []),
             "seconds": o.get("seconds"), "peak_rss_mib": o.get("peak_rss_mib"),
@@ -101,6 +103,7 @@ def edition_report(plan: Plan, outcomes: list[dict], proof: Path | None = None) 
         "overflow": any(p["overflow"] for p in pages) or
         any(s["status"] == "overflow" for s in stories),
         "proof": proof.name if proof else None,
+        "ok": all(p["ok"] for p in pages) and not any(s["status"] == "overflow" for s in stories),
     }
 
 
@@ -154,6 +157,9 @@ def format_report(data: dict) -> str:
         for c in p["preflight_checks"]:
             if c["status"] == "FAIL":
                 out.append(f"  page {p['number']} preflight FAIL {c['check']}: {c['detail']}")
+        for pr in p["problems"]:
+            out.append(f"  page {p['number']} {pr.get('block', '')}: {pr.get('check', 'problem')}: "
+                       f"{pr.get('detail', '')}")
         if p["error"]:
             first = p["error"].splitlines()[0]
             out.append(f"  page {p['number']} FAILED: {first}")

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from typeset.edition.spec import (
-    Edition, PageEntry, file_name, header_of, page_layers, suggest,
+    Edition, PageEntry, file_name, header_of, load_layered, page_layers, suggest,
 )
 from typeset.errors import InputError
-from typeset.spec.load import TOP_KEYS, load_spec
+from typeset.spec.load import TOP_KEYS
 
 
 @dataclass
@@ -55,13 +55,13 @@ def load_page(ed: Edition, page: PageEntry):
     """Load one page's spec with the edition's layers; errors name the edition, page, field."""
     layers = page_layers(ed, page)
     try:
-        return load_spec(**layers)
+        return load_layered(**layers)
     except InputError as exc:
         if page.file is not None and any(k in TOP_KEYS for k in page.data):
             # the entry overrides the file: if the file loads without them, the mistake is in
             # the edition, at the line the error names
             try:
-                load_spec(page.file, defaults=layers["defaults"],
+                load_layered(page.file, defaults=layers["defaults"],
                           overrides={"header": header_of(ed, page)})
             except InputError:
                 pass
@@ -83,7 +83,7 @@ def check_defaults(ed: Edition) -> None:
     probe = merge(ed.defaults, {"blocks": [{"type": "rule", "column": 1, "columns": 1,
                                             "line": 1, "lines": 1}]})
     try:
-        load_spec(ed.path, data=probe)
+        load_layered(ed.path, data=probe)
     except InputError as exc:
         raise InputError(str(ed.path), exc.message, line=exc.line,
                          field=f"defaults.{exc.field}" if exc.field else "defaults",
@@ -118,10 +118,10 @@ def plan_edition(ed: Edition) -> Plan:
     where: dict[tuple[int, str], tuple[str, str]] = {}   # (page, block) → (field, file:line)
     for page, spec in zip(ed.pages, specs):
         for n, b in enumerate(spec.blocks):
-            ref = b.options.get("continues")
+            ref = b.opts.continues if b.kind == "article" else None
             if ref is None:
                 continue
-            line = b.options["_reader"].data.line_of("continues")
+            line = b.key_lines.get("continues", b.line)
             where[(page.index, b.id)] = (f"blocks[{n}].continues", f"{spec.path}:{line}")
             field, at = where[(page.index, b.id)]
             ref = str(ref)

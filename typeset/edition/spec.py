@@ -220,8 +220,20 @@ def header_of(ed: Edition, page: PageEntry) -> LDict:
     return h
 
 
+def load_layered(path: Path, defaults: LDict | None = None, overrides: LDict | None = None,
+                 data: LDict | None = None):
+    """A page spec with the edition's layers: `defaults` deep-merged under the page's YAML (the
+    file at `path`, or `data` for an inline page), `overrides` over it; then validated."""
+    from typeset.spec.load import spec_from_data
+    from typeset.spec.merge import layered
+
+    own = data if data is not None else load_yaml(path, "spec")
+    return spec_from_data(layered(defaults, own, overrides), path)
+
+
 def page_layers(ed: Edition, page: PageEntry) -> dict:
-    """Arguments for load_spec: the spec path and the layers under and over the page's own YAML."""
+    """Arguments for load_layered: the spec path and the layers under and over the page's own
+    YAML."""
     edir = ed.path.parent
     base = page.file.parent if page.file else edir
     defaults = _rebased(ed.defaults, edir, base) if ed.defaults else None

@@ -60,7 +60,7 @@ def _run(job: dict, upstream: tuple, out: dict) -> None:
                 if not rest:
                     jump["missing"] = (f"nothing to continue: '{src_id}' fits on page "
                                        f"{j['from']}")
-        blocks[bid].options["_jump"] = jump
+        blocks[bid].jump = jump
     result = layout_page(spec)
     data = report_data(result, page.name)
     by_id = {r.id: r for r in result.reports}
@@ -79,12 +79,16 @@ def _run(job: dict, upstream: tuple, out: dict) -> None:
 
     with tempfile.TemporaryDirectory(prefix="typeset-page-") as tmp:
         pdf = Path(tmp) / job["file_name"]
-        render_pdf([result.page], result.faces, pdf, document_settings(spec, result.page))
+        placed: list = []
+        render_pdf([result.page], result.faces, pdf, document_settings(spec), placed)
         out["pdf"] = pdf.read_bytes()
         if job.get("preflight", True) and spec.print.preflight:
             from typeset.prepress.preflight import run_checks
 
-            checks = run_checks(pdf, spec.print.profile, max_ink=spec.print.max_ink)
+            # the spec's acceptances, as pipeline.render passes them: by the photos' digests
+            accept = sorted({digest for item, digest in placed if item.accepted_low_ppi})
+            checks = run_checks(pdf, spec.print.profile, max_ink=spec.print.max_ink,
+                                accept_low_resolution=accept)
             data["preflight"] = [c.as_dict() for c in checks]
         if job.get("preview_dpi"):
             from typeset.review.raster import render_pages
