@@ -195,6 +195,13 @@ def _block_rects(spec, grid: Grid) -> dict[str, list[tuple[float, float, float, 
     return out
 
 
+_DISPLAY_FIX = {
+    "headline": "shorten the title, put a space where it may break, or widen the headline "
+                "(columns, or title_columns)",
+    "masthead": "shorten the masthead or widen the block",
+}
+
+
 def line_problems(page: D.Page, grid: Grid) -> list[Problem]:
     """Overfull body lines and display lines (headlines, subheads, titles, bylines, mastheads)
     wider than their measure."""
@@ -215,8 +222,8 @@ def line_problems(page: D.Page, grid: Grid) -> list[Problem]:
             out.append(Problem("headline", ln.owner, _line_where(grid, ln, size),
                                f"{ln.kind} is {ln.width:.1f} pt wide in a {ln.measure:.1f} pt "
                                f"measure, even at the smallest size allowed: {ln.text[:30]}",
-                               "shorten the text, put a space where it may break, or widen "
-                               "the block (title_columns / columns)"))
+                               _DISPLAY_FIX.get(ln.kind, "shorten the text, put a space where "
+                                                "it may break, or widen the block")))
     return out
 
 
