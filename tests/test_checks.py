@@ -170,3 +170,20 @@ def test_planted_overfull_in_display_list_is_caught(tmp_path):
 def test_sample_pages_have_no_problems(rendered, name):
     assert rendered(name).report["problems"] == []
     assert rendered(name).report["ok"] is True
+
+
+def test_caption_without_room_is_counted_never_lost(tmp_path):
+    from conftest import ROOT
+
+    (tmp_path / "typeset.toml").write_text("")
+    (tmp_path / "p.jpg").write_bytes((ROOT / "tests/bad-input/_shared/photo.jpg").read_bytes())
+    (tmp_path / "c.md").write_text("---\ncredit: 记者乙 摄\n---\n图片说明文字。\n", encoding="utf-8")
+    spec = tmp_path / "page.yaml"
+    spec.write_text("blocks:\n  - id: p\n    photo: p.jpg\n    caption: c.md\n"
+                    "    accept_low_resolution: true\n    photo_lines: 10\n"
+                    "    column: 1\n    columns: 1\n    line: 1\n    lines: 10\n", encoding="utf-8")
+    _, result = build(spec)
+    data = report_data(result, "page")
+    story = data["stories"][0]
+    assert story["status"] == "overflow" and "记者乙" in story["overflow_text"]
+    assert not [p for p in data["problems"] if p["check"] == "dropped"]

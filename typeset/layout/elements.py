@@ -7,7 +7,7 @@ import math
 
 from typeset import display as D
 from typeset.layout.article import opt_size, column_frames, headline_block
-from typeset.layout.compose import Composer
+from typeset.layout.compose import Composer, count_chars
 from typeset.layout.flow import Flow, Frame
 from typeset.layout.grid import BASELINE_RATIO, Grid
 from typeset.layout.headline import (
@@ -165,9 +165,11 @@ def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page)
         if meta.get("credit"):
             pieces.append(FlowPiece("byline", [(meta["credit"], CAPTION_ROLE)], align="right"))
         flow_story(pieces, Flow([frame], grid.size), grid, composer, block.id, report, page)
-    elif parts:
-        report.overflow_text = "".join(p.text for p in parts)
-        report.overflow_chars = len(report.overflow_text)
+    elif parts or meta.get("credit"):
+        # no line left for the caption: all of it (credit too) is counted, never lost
+        report.overflow_text = "".join(p.text for p in parts) + meta.get("credit", "")
+        report.overflow_chars = count_chars(report.overflow_text)
+        report.overflow_lines = max(1, len(parts))
     if o.box:
         _box(grid, place, page, block.id)
     return report

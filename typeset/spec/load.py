@@ -138,11 +138,17 @@ def resolve_path(r: _Reader, key: str, spec_path: Path, allow_outside: bool,
     raw = value if value is not None else r.text(key)
     if not raw.strip():
         raise r.error(key, "needs a file path")
+    if any(ord(c) < 32 or c == "\x7f" for c in raw):
+        raise r.error(key, f"path {raw!r} contains a control character",
+                      hint="write the file's path as plain text")
     p = Path(raw)
     if p.is_absolute() and not allow_outside:
         raise r.error(key, f"absolute path {raw!r} is not allowed",
                       hint="use a path relative to the spec file, or set allow_outside_paths: true")
-    full = (spec_path.parent / p).resolve()
+    try:
+        full = (spec_path.parent / p).resolve()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise r.error(key, f"path {raw!r} cannot be used ({exc})") from None
     root = project_root(spec_path)
     if not allow_outside and root not in (full, *full.parents):
         raise r.error(key, f"path {raw!r} leads outside the project folder {root}",
@@ -229,6 +235,16 @@ def _print(r: _Reader, spec_path: Path, allow_outside: bool, header: HeaderSpec 
                       hint="use {spec}, {paper}, {code}, {date}, {page}, {section}") from None
     ps.preflight = r.boolean("preflight", True)
     ps.date = header.iso_date if header else ""
+    h = header
+    name = ps.file_name.format(
+        spec=spec_path.stem, paper=h.paper if h else "", code=(h.code or h.paper) if h else "",
+        date=h.iso_date.replace("-", "") if h else "", page=h.page if h else "",
+        section=h.section if h else "")
+    if (any(ord(c) < 32 or c in "/\\" for c in name) or name.startswith(".")
+            or len(name.encode("utf-8")) > 255):
+        raise r.error("file_name", f"the PDF's name would be {name!r}, which is not a file name",
+                      hint="keep /, \\ and control characters out of the header values the "
+                           "pattern uses, or change file_name")
     return ps
 
 
