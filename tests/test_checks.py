@@ -187,3 +187,19 @@ def test_caption_without_room_is_counted_never_lost(tmp_path):
     story = data["stories"][0]
     assert story["status"] == "overflow" and "记者乙" in story["overflow_text"]
     assert not [p for p in data["problems"] if p["check"] == "dropped"]
+
+
+def test_planted_missing_photo_is_caught(rendered):
+    import dataclasses
+
+    res = rendered("sample-page")
+    from typeset.spec.load import load_spec
+
+    from conftest import LAYOUTS
+
+    spec = load_spec(LAYOUTS / "sample-page.yaml")
+    page = dataclasses.replace(res.layout.page, items=[
+        it for it in res.layout.page.items if not isinstance(it, D.Image)])
+    result = dataclasses.replace(res.layout, page=page)
+    rows = [p for p in checks.page_problems(spec, result) if p.check == "dropped"]
+    assert [(r.block, r.detail) for r in rows] == [("concert", "the photo is not on the page")]

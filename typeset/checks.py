@@ -382,8 +382,12 @@ def dropped_problems(page: D.Page, spec, reports) -> list[Problem]:
     for ln in page.lines:
         set_text[ln.owner] = set_text.get(ln.owner, "") + ln.text
     over = {r.id: r.overflow_text for r in reports}
+    drawn = {it.owner for it in page.items if isinstance(it, D.Image)}
     out = []
     for b in spec.blocks:
+        if b.kind == "photo" and b.id not in drawn:
+            out.append(Problem("dropped", b.id, "", "the photo is not on the page",
+                               "report this: typeset lost a photo"))
         have = _squash(set_text.get(b.id, "") + over.get(b.id, ""))
         for what, text in expected_texts(b):
             want = _squash(str(text))
