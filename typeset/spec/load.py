@@ -12,17 +12,18 @@ from typeset.spec.model import (
     BlockSpec, GridSpec, HeaderSpec, PageSpec, Placement, Spec, TextSpec,
 )
 from typeset.spec.content import load_content
-from typeset.spec.keys import KINDS, SOURCE_KEY, ValueProblem, convert, keys_of
+from typeset.spec.keys import (
+    HEADER_TABLE, KINDS, PAGE_TABLE, PRINT_TABLE, SOURCE_KEY, ValueProblem, convert, keys_of,
+)
 from typeset.spec.yamlload import LDict, LList, load_yaml
 from typeset.units import parse_length
 
 TOP_KEYS = {"page", "grid", "text", "fonts", "header", "blocks", "allow_outside_paths", "print"}
-PRINT_KEYS = {"profile", "output_condition", "icc", "colour", "max_ink", "bleed", "crop_marks",
-              "file_name", "preflight"}
-PAGE_KEYS = {"size", "margin_top", "margin_left"}
+PRINT_KEYS = set(PRINT_TABLE)
+PAGE_KEYS = set(PAGE_TABLE)
 GRID_KEYS = set(keys_of(GridSpec))
 TEXT_KEYS = set(keys_of(TextSpec))
-HEADER_KEYS = {"paper", "code", "date", "page", "section", "editor", "designer", "proofreader"}
+HEADER_KEYS = set(HEADER_TABLE)
 PLACE_KEYS = {"column", "columns", "line", "lines"}
 COMMON_KEYS = PLACE_KEYS | {"id", "type", "frames"}
 # the keys of each block kind come from its options dataclass in typeset.spec.keys
@@ -219,7 +220,8 @@ def _print(r: _Reader, spec_path: Path, allow_outside: bool, header: HeaderSpec 
             raise r.error("icc", f"{r.text('icc')} cannot convert photos to CMYK ({exc})",
                           hint="ask the printing house for an ICC v2/v4 press profile, or "
                                "use colour: mono") from None
-    ps.max_ink = r.integer("max_ink", 240, 100, 400)
+    ink = PRINT_TABLE["max_ink"][0]
+    ps.max_ink = r.integer("max_ink", PRINT_TABLE["max_ink"][1], int(ink.low), int(ink.high))
     ps.bleed = r.length("bleed", 0.0, positive=False)
     if not 0 <= ps.bleed <= 36:
         raise r.error("bleed", "must be between 0 and 12.7mm")
@@ -450,8 +452,13 @@ def spec_from_data(data: LDict, path: Path) -> Spec:
             raise pr.error("size", "width and height must be greater than zero")
         if page.width > 5000 or page.height > 5000:
             raise pr.error("size", "is larger than any press sheet (over 1.7 m)")
-    page.margin_top = pr.length("margin_top", None, positive=False)
-    page.margin_left = pr.length("margin_left", None, positive=False)
+    for name in ("margin_top", "margin_left"):
+        if name in pr.data:
+            k = PAGE_TABLE[name][0]
+            try:
+                setattr(page, name, convert(k, pr.data[name]))
+            except ValueProblem as exc:
+                raise pr.error(name, str(exc), _value_hint(k, pr.data[name])) from None
 
     gr = top.mapping("grid")
     gr.check_keys(GRID_KEYS)
