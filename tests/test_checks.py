@@ -203,3 +203,12 @@ def test_planted_missing_photo_is_caught(rendered):
     result = dataclasses.replace(res.layout, page=page)
     rows = [p for p in checks.page_problems(spec, result) if p.check == "dropped"]
     assert [(r.block, r.detail) for r in rows] == [("concert", "the photo is not on the page")]
+
+
+def test_planted_ragged_line_is_caught(tmp_path):
+    s, result = _good(tmp_path)
+    ln = next(ln for ln in result.page.lines if ln.owner == "b" and ln.kind == "body"
+              and not ln.last)
+    ln.width = ln.measure - 6          # a justified line that stops short of the column edge
+    rows = [p for p in checks.page_problems(s, result) if p.check == "flush"]
+    assert [r.block for r in rows] == ["b"] and rows[0].where.startswith("column 2, line ")

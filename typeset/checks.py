@@ -187,11 +187,8 @@ def _block_rects(spec, grid: Grid) -> dict[str, list[tuple[float, float, float, 
     a header are outside the grid and are not text."""
     out: dict[str, list] = {}
     for b in spec.blocks:
-        rects = []
-        for p in [b.place]:
-            x, y, w, h = grid.rect(p)
-            rects.append((x, y, x + w, y + h))
-        out[b.id] = rects
+        x, y, w, h = grid.rect(b.place)
+        out[b.id] = [(x, y, x + w, y + h)]
     return out
 
 
@@ -208,6 +205,12 @@ def line_problems(page: D.Page, grid: Grid) -> list[Problem]:
     out = []
     for ln in page.lines:
         over = ln.width - ln.measure
+        if ln.kind == "body" and not ln.last and -over > FLUSH_TOLERANCE:
+            out.append(Problem("flush", ln.owner, _line_where(grid, ln, grid.size),
+                               f"justified line ends {-over:.1f} pt short of the column edge: "
+                               f"{ln.text[:30]}", "break the long word or number in the copy, "
+                               "or widen the block"))
+            continue
         if ln.kind == "headline-vertical" or over <= FLUSH_TOLERANCE:
             continue
         size = grid.size
