@@ -64,6 +64,7 @@ def test_overfull_line_is_a_problem_row_and_fails_strict(tmp_path, capsys):
     assert len(rows) == 1, rows
     assert rows[0]["block"] == "a"
     assert rows[0]["where"].startswith("column 1, line ")
+    assert rows[0]["spec_line"] == 2          # the block's line in page.yaml, apart from `where`
     assert "em" in rows[0]["detail"] and rows[0]["fix"]
     assert main(["check", str(spec), "--strict"]) == 1
     err = capsys.readouterr().err

@@ -164,10 +164,11 @@ class Problem:
     where: str      # grid position: "column 2, line 12"
     detail: str
     fix: str
+    spec_line: int = 0   # line of the block in the spec file (YAML), kept apart from `where`
 
     def as_dict(self) -> dict:
         return {"check": self.check, "block": self.block, "where": self.where,
-                "detail": self.detail, "fix": self.fix}
+                "spec_line": self.spec_line, "detail": self.detail, "fix": self.fix}
 
 
 def grid_position(grid: Grid, x: float, y_top: float) -> str:
@@ -412,4 +413,7 @@ def page_problems(spec, result) -> list[Problem]:
     rows += overlap_rows(page, grid, skip)
     rows += touch_rows(page, grid, result.faces, skip)
     rows += dropped_problems(page, spec, result.reports)
+    lines = {b.id: b.line for b in spec.blocks}
+    for r in rows:
+        r.spec_line = lines.get(r.block, 0)
     return rows
