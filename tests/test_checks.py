@@ -56,10 +56,35 @@ def test_a_good_page_has_no_problems_and_passes_strict(tmp_path):
     assert main(["check", str(spec), "--strict", "-q"]) == 0
 
 
-def test_overfull_line_is_a_problem_row_and_fails_strict(tmp_path, capsys):
-    token = "Pneumonoultramicroscopicsilicovolcanoconiosis"
-    spec = _project(tmp_path, a="---\ntitle: 测试\n---\n这是正文，其中有一个很长的拉丁词" + token
-                    + "在中间，后面还有更多的文字来填满这一栏。\n")
+OVERFULL_EM = 11.8   # the issue's case: a line 11.8 em too wide
+
+
+def _plant_overfull(monkeypatch):
+    """The engine no longer sets a line wider than its measure (long words hyphenate or break
+    at the edge), so the defect is planted in the layout: the first body line of block a is
+    widened by 11.8 em, its glyphs spread out over the gutter and the next column."""
+    from typeset import pipeline
+
+    real = pipeline.layout_page
+
+    def widened(spec, progress=None):
+        result = real(spec, progress)
+        ln = next(ln for ln in result.page.lines if ln.owner == "a" and ln.kind == "body")
+        extra = OVERFULL_EM * result.grid.size
+        ln.width += extra
+        for it in result.page.items:
+            if isinstance(it, D.GlyphRun) and it.owner == "a" and abs(it.y - ln.baseline) < 0.01:
+                n = max(len(it.glyphs) - 1, 1)
+                for k, g in enumerate(it.glyphs):
+                    g.x += extra * k / n
+        return result
+
+    monkeypatch.setattr(pipeline, "layout_page", widened)
+
+
+def test_overfull_line_is_a_problem_row_and_fails_strict(tmp_path, capsys, monkeypatch):
+    _plant_overfull(monkeypatch)
+    spec = _project(tmp_path)
     rows = _rows(spec, "overfull")
     assert len(rows) == 1, rows
     assert rows[0]["block"] == "a"

@@ -14,6 +14,7 @@ from typeset.text import classes as C
 
 FLUSH_TOLERANCE = 0.5   # pt: a justified line may miss the column edge by at most this
 TOUCH_TOLERANCE = 0.01  # pt: boxes closer than this count as touching
+JOINED = {"—", "⸺"}     # dash glyphs drawn to touch: a 破折号 is one unbroken 2-em rule
 
 
 def body_lines(page: D.Page) -> list[D.LineInfo]:
@@ -142,7 +143,9 @@ def glyph_touch_problems(page: D.Page, faces: dict, min_gap: float = 0.05) -> li
             if box is None:
                 continue
             left, right = g.x + box[0] * it.size / 1000, g.x + box[1] * it.size / 1000
-            if prev_right is not None and left - prev_right < min_gap and g.text.strip():
+            joined = prev_text == g.text == "—"   # the two halves of a 破折号 make one rule
+            if prev_right is not None and left - prev_right < min_gap and g.text.strip() \
+                    and not joined:
                 out.append(f"{it.owner}: '{prev_text}{g.text}' touch at y={it.y:.1f} "
                            f"({left - prev_right:.2f} pt apart)")
             prev_right, prev_text = right, g.text
@@ -335,6 +338,9 @@ def touch_rows(page: D.Page, grid: Grid, faces: dict, skip: set) -> list[Problem
                 continue
             if prev is not None and g.text.strip():
                 pg, pbox = prev
+                if pg.text in JOINED and g.text in JOINED:
+                    prev = (g, box)   # the two halves of a 破折号 join on purpose
+                    continue
                 if g.x + box[0] * it.size / 1000 - (pg.x + pbox[1] * it.size / 1000) < 0.05:
                     # the control boxes come close: measure the real ink
                     a, b = _ink_box(face, pg.gid), _ink_box(face, g.gid)

@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     pf.add_argument("--profile", default="pdf-x1a", help="print profile (default: pdf-x1a)")
     pf.add_argument("--max-ink", type=int, default=None, metavar="PCT",
                     help="total ink limit in %% (default: the profile's, 240)")
+    pf.add_argument("--accept-low-resolution", action="append", default=[], metavar="NAME",
+                    help="accept this image below 100 ppi (WARN instead of FAIL). NAME is the "
+                         "image's XObject name or at least 8 hex digits of its sha256, both as "
+                         "printed in the images row (e.g. FormXob.e081cca1… or 9536d0cb); "
+                         "repeat for several. Nothing in the PDF itself is trusted for this")
     pf.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     pf.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     pv = sub.add_parser("preview", help="PNG previews of specs or PDFs (pypdfium2)")
@@ -62,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument("-o", "--output", type=Path, default=None, metavar="DIFF.png",
                     help="write the changed regions outlined over the new page")
     df.add_argument("--dpi", type=int, default=100, help="comparison resolution (default 100)")
+    df.add_argument("--tone", type=float, default=None, metavar="PCT",
+                    help="smallest tone difference that counts, in %% of full black "
+                         "(default 3: a tint moved from 10 %% to 15 %% is reported)")
+    df.add_argument("--area", type=float, default=None, metavar="MM2",
+                    help="smallest changed area that counts, in mm² (default 1)")
     df.add_argument("-q", "--quiet", action="store_true", help="no listing, exit status only")
     df.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     sc = sub.add_parser("schema", help="print the JSON Schema of the page spec")
@@ -92,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)  # a kill ends cleanly, no partial output
     try:
         return _main(argv)
+    except KeyboardInterrupt:   # a signal while modules were still loading, before any output
+        print("interrupted; no partial PDF was left behind", file=sys.stderr)
+        return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -185,9 +198,15 @@ def _preview(args, say) -> int:
 
 
 def _diff(args, say) -> int:
-    from typeset.review.diff import compare
+    from typeset.review.diff import DEFAULT_AREA, DEFAULT_TONE, compare
     from typeset.review.raster import render_pages
 
+    tone = DEFAULT_TONE if args.tone is None else args.tone
+    area = DEFAULT_AREA if args.area is None else args.area
+    if not (0 < tone <= 100) or area < 0 or args.dpi < 10:
+        print(f"error: --tone must be in (0, 100], --area ≥ 0 and --dpi ≥ 10 "
+              f"(got {tone:g}, {area:g}, {args.dpi})", file=sys.stderr)
+        return EXIT_INPUT
     try:
         for p in (args.old, args.new):
             if not p.is_file():
@@ -200,7 +219,7 @@ def _diff(args, say) -> int:
     if differ:
         say(f"page count differs: {len(old)} vs {len(new)}")
     for n, (a, b) in enumerate(zip(old, new), 1):
-        d = compare(a, b, args.dpi)
+        d = compare(a, b, args.dpi, tone, area)
         if d.same:
             continue
         differ = True
@@ -215,7 +234,7 @@ def _diff(args, say) -> int:
             d.image.save(out)
             say(f"  wrote {out}")
     if not differ:
-        say("pages are the same")
+        say(f"pages are the same (changes under {tone:g} % tone or under {area:g} mm² ignored)")
     return EXIT_OVERFLOW if differ else EXIT_OK
 
 
@@ -258,11 +277,12 @@ def _preflight(args, say) -> int:
         return EXIT_INPUT
     status = EXIT_OK
     for pdf in args.pdfs:
-        if not pdf.is_file():
-            print(f"error: {pdf}: file not found", file=sys.stderr)
-            status = EXIT_INPUT
+        try:
+            checks = run_checks(pdf, args.profile, args.max_ink, args.accept_low_resolution)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = max(status, EXIT_INPUT)
             continue
-        checks = run_checks(pdf, args.profile, args.max_ink)
         failed = any(c.status == "FAIL" for c in checks)
         if failed or not args.quiet:
             print(format_checks(str(pdf), checks))
