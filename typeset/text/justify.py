@@ -64,10 +64,8 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
     st, _, et, _ = edge_trims(p, i, j)
     hyphen = et < 0 and atoms[j - 1].join == JOIN_HYPH and j < len(atoms)
     track = 0.0
-    cut_l[i] = max(cut_l[i], float(st)) if st > 0 else cut_l[i] + st
+    cut_l[i] = max(cut_l[i], float(st)) if st else cut_l[i]
     avail_l[i] = 0.0 if st else avail_l[i]
-    if et < 0 and not hyphen:
-        cut_r[j - 1] = et             # the last letter's ink overhang counts as width
     if et > 0:
         cut_r[j - 1] = et - cut_l[j - 1] if j - 1 == i and atoms[i].cls == C.SPACE else et
         avail_r[j - 1] = 0.0

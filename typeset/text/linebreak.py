@@ -230,20 +230,14 @@ def edge_trims(p: Prepared, i: int, j: int) -> tuple[int, int, int, int]:
     elif first.aki_l:
         st = first.aki_l
         sts = p.sq_l[i]
-    elif first.overhang_l:
-        st = -first.overhang_l       # ink left of the first letter stays inside the column
     if j - 1 != i or not st:
         if _trimmed_space(last):
             et, ets = last.width, p.squeeze[j - 1]
-            if j - 2 >= i and p.atoms[j - 2].overhang_r:
-                et -= min(et, p.atoms[j - 2].overhang_r)   # the space keeps the letter's overhang
         elif last.aki_r:
             et = last.aki_r
             ets = p.sq_r[j - 1]
         elif last.join == JOIN_HYPH and j < len(p.atoms):
             et = -last.hyphen
-        elif last.overhang_r:
-            et = -last.overhang_r    # ink right of the last letter stays inside the column
     return st, sts, et, ets
 
 
