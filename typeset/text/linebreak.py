@@ -33,11 +33,11 @@ OVERFULL_PENALTY = 1e8       # a single atom wider than the column
 UNIT_MAX = 5                 # a Latin run this short after a number is taken as its unit
 GAP_LIMIT = 500              # most a gap between characters may stretch: ½ em (§2.8)
 OVER_LIMIT_PENALTY = 1e7     # a line whose gaps must stretch past GAP_LIMIT
-TRACK_LIMIT = 80             # most letters of a Latin run may open (0.08 em) when gaps cannot
+TRACK_LIMIT = 120            # most letters of a Latin run may open (0.12 em) when gaps cannot
 TRACK_SHRINK = 15            # most letters of a Latin run may close up (0.015 em), last of all
 TRACK_PENALTY = 1e5          # a line justified by letter-spacing a URL or a word
 JOIN_PENALTY = {             # a break inside a Latin run (typesetting-rules §1.4, §2.6)
-    JOIN_URL: 50.0, JOIN_HYPHEN: 100.0, JOIN_HYPH: 2000.0, JOIN_EMERGENCY: 1e9,
+    JOIN_URL: 50.0, JOIN_HYPHEN: 100.0, JOIN_HYPH: 2000.0, JOIN_EMERGENCY: 1e8,
 }
 INF = float("inf")
 
