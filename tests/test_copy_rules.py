@@ -254,6 +254,7 @@ def test_unbalanced_quotes_reach_the_report():
     class Result:
         composer = comp
         reports: list = []
+        problems: list = []
 
     data = report_data(Result(), "t")
     assert data["unbalanced_quotes"] and data["unbalanced_quotes"][0].startswith("story-1")

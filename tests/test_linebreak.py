@@ -168,7 +168,15 @@ def test_latin_words_are_never_split():
 
 
 def test_cjk_latin_gap_is_a_setting():
-    assert natural("用iPhone拍") - natural("用iPhone拍") == 0
-    wide = Composer(BOOK, TextSpec(cjk_latin_gap=0.5))
-    p = wide.prepare([("用iPhone拍", "body")], "t", indent=False)
-    assert measure(p, 0, len(p.atoms))[0] / EM == pytest.approx(natural("用iPhone拍") + 0.5)
+    # oracle: the font's own advances (two ideographs of 1 em, "iPhone" as the font sets it)
+    latin = sum(BOOK.chain("body").advance(c) for c in "iPhone") / 1000
+
+    def width(gap: float) -> float:
+        comp = Composer(BOOK, TextSpec(cjk_latin_gap=gap))
+        p = comp.prepare([("用iPhone拍", "body")], "t", indent=False)
+        return measure(p, 0, len(p.atoms))[0] / EM
+
+    assert width(0.0) == pytest.approx(2 + latin, abs=0.01)
+    assert width(0.5) == pytest.approx(2 + latin + 2 * 0.5, abs=0.01)
+    # the default is a quarter em on each side of the Latin word
+    assert natural("用iPhone拍") == pytest.approx(2 + latin + 2 * 0.25, abs=0.01)
