@@ -81,7 +81,8 @@ def check_defaults(ed: Edition) -> None:
     from typeset.spec.merge import merge
 
     probe = merge(ed.defaults, {"blocks": [{"type": "rule", "column": 1, "columns": 1,
-                                            "line": 1, "lines": 1}]})
+                                            "line": 1, "lines": 1}],
+                                "header": header_of(ed, ed.pages[0])})   # as a page gets it
     try:
         load_layered(ed.path, data=probe)
     except InputError as exc:
