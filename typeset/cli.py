@@ -68,6 +68,19 @@ def _parser() -> argparse.ArgumentParser:
     wa.add_argument("-o", "--output", type=Path, default=Path("out"), metavar="DIR")
     wa.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     wa.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
+    ft = sub.add_parser("fit", help="per block: lines it has and needs, and what to change")
+    ft.add_argument("specs", nargs="+", type=Path, metavar="SPEC.yaml",
+                    help="page specs (several: one section per page)")
+    ft.add_argument("--json", action="store_true", help="print the fit as JSON")
+    ft.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    ft.add_argument("-v", "--verbose", action="store_true", help="print progress")
+    pr = sub.add_parser("proof", help="HTML proof: the page with every block outlined by fit")
+    pr.add_argument("spec", type=Path, metavar="SPEC.yaml")
+    pr.add_argument("-o", "--output", type=Path, default=Path("out/proof"), metavar="DIR",
+                    help="output folder (default: out/proof/)")
+    pr.add_argument("--dpi", type=int, default=72, help="page image resolution (default 72)")
+    pr.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    pr.add_argument("-v", "--verbose", action="store_true", help="print progress")
     c = sub.add_parser("check", help="validate specs and report fit without writing a PDF")
     common(c)
     c.add_argument("--strict", action="store_true", help="exit 1 if any text does not fit")
@@ -98,7 +111,7 @@ def _main(argv: list[str] | None) -> int:
     status = EXIT_OK
     if args.command == "preflight":
         return _preflight(args, say)
-    if args.command in ("preview", "diff", "schema", "watch"):
+    if args.command in ("preview", "diff", "schema", "watch", "fit", "proof"):
         return globals()[f"_{args.command}"](args, say)
     from typeset import pipeline
     from typeset.report import format_table, report_data
@@ -208,6 +221,40 @@ def _diff(args, say) -> int:
     if not differ:
         say("pages are the same")
     return EXIT_OVERFLOW if differ else EXIT_OK
+
+
+def _fit(args, say) -> int:
+    """Exit 0 every block fits, 1 some block is short, over or has a problem, 2 a bad spec
+    (the other pages are still reported)."""
+    import json
+
+    from typeset.fit import fit_spec, fit_table
+
+    progress = (lambda msg: print(f"  … {msg}", file=sys.stderr)) if args.verbose else None
+    pages = [fit_spec(spec, progress) for spec in args.specs]
+    if args.json:
+        print(json.dumps({"pages": [p.as_dict() for p in pages]}, ensure_ascii=False, indent=2))
+    for p in pages:
+        if p.error:
+            print(f"error: {p.error}", file=sys.stderr)
+        elif not args.json:
+            say(fit_table(p) + "\n")
+    if any(p.error for p in pages):
+        return EXIT_INPUT
+    return EXIT_OK if all(p.ok for p in pages) else EXIT_OVERFLOW
+
+
+def _proof(args, say) -> int:
+    from typeset.review.proof import write_proof
+
+    progress = (lambda msg: print(f"  … {msg}", file=sys.stderr)) if args.verbose else None
+    index, pf = write_proof(args.spec, args.output, args.dpi, progress)
+    if pf.error:
+        print(f"error: {pf.error}", file=sys.stderr)
+        say(f"{args.spec}: wrote {index} (showing the error)")
+        return EXIT_INPUT
+    say(f"{args.spec}: wrote {index}")
+    return EXIT_OK
 
 
 def _schema(args, say) -> int:

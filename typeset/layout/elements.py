@@ -10,13 +10,13 @@ from typeset.layout.flow import Flow, Frame
 from typeset.layout.grid import BASELINE_RATIO, Grid
 from typeset.layout.headline import DisplayStyle, place_x, set_display
 from typeset.layout.photo import ERROR_PPI, fit_photo, open_photo
-from typeset.layout.story import FlowPiece, StoryReport, flow_balanced, flow_story
+from typeset.layout.story import ElementFit, FlowPiece, StoryReport, flow_balanced, flow_story
 from typeset.spec.content import load_content
 from typeset.spec.model import BlockSpec, Placement
 from typeset.units import parse_length
 
-MASTHEAD_LINES = 4             # 栏目头 band height in grid lines
 MASTHEAD_SIZE = 20.0           # pt, between 三号 and 二号 (typesetting-rules §4.3a)
+MASTHEAD_FILL = 0.6            # the masthead's type fills 60 % of its band's height: air around it
 MASTHEAD_TINT = (0.0, 0.0, 0.0, 0.15)   # K15 panel: light enough for K100 type on newsprint
 BRIEF_TITLE_SIZE = 10.5        # 五号 黑体 item titles (§4.8)
 SUPPORTED_MODES = ("L", "RGB", "CMYK")   # 8-bit photo modes that convert cleanly for print
@@ -24,6 +24,7 @@ LEAD_IN = "本报讯"              # a brief's dateline, set in 黑体 up to the
 RULE_WEIGHTS = {"正线": 0.5, "反线": 1.5, "thin": 0.5, "thick": 1.5}
 HEADER_RULE = 0.75             # 眉线 under the page header (0.5–1 pt)
 CAPTION_ROLE = "kai"
+CAPTION_TRIAL_LINES = 200      # a tall trial frame for measuring a caption's natural lines
 
 
 def _lead_in_runs(text: str) -> list[tuple[str, str]]:
@@ -44,7 +45,10 @@ def layout_briefs(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page
     masthead = block.options.get("masthead", content.meta.get("masthead", ""))
     used = 0
     if masthead:
-        used = block.options.get("masthead_lines", MASTHEAD_LINES)
+        natural = masthead_lines(grid)
+        used = r.integer("masthead_lines", natural, 1, place.lines)
+        report.elements.append(ElementFit("masthead", used, natural, "masthead_lines",
+                                          "masthead_lines" in block.options))
         style = block.options.get("masthead_style", "tint")
         if style not in ("tint", "reverse", "rule"):
             raise block.options["_reader"].error("masthead_style", "must be tint, reverse or rule")
@@ -71,11 +75,16 @@ def layout_briefs(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page
     return report
 
 
+def masthead_lines(grid: Grid) -> int:
+    """Natural height of a section masthead: a band its 20 pt type fills to 60 %."""
+    return grid.lines_for(MASTHEAD_SIZE / MASTHEAD_FILL)
+
+
 def _masthead(text: str, style: str, grid: Grid, composer: Composer, page: D.Page, owner: str,
               x: float, y: float, width: float, lines: int) -> None:
     """The section banner (栏目头): a tint or reversed panel, or a title over a heavy rule."""
     band_h = lines * grid.pitch - grid.spec.line_gap
-    size = min(MASTHEAD_SIZE, band_h * 0.6)
+    size = min(MASTHEAD_SIZE, band_h * MASTHEAD_FILL)
     color = D.WHITE if style == "reverse" else D.K100
     if style == "tint":
         page.items.append(D.Rect(x, y, width, band_h, fill=MASTHEAD_TINT, owner=owner))
@@ -115,19 +124,30 @@ def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page)
     used = 0
     if meta.get("title"):
         size = opt_size(block, "title_size", 18.0 if place.columns >= 3 else 14.0)
-        used = headline_block(composer, grid, [(meta["title"], DisplayStyle(size, "hei"))],
-                              x, width, place.line, None, block.id, page)
+        used, natural = headline_block(composer, grid, [(meta["title"], DisplayStyle(size, "hei"))],
+                                       x, width, place.line, None, block.id, page)
+        report.elements.append(ElementFit("title", used, natural))
+    caption_pieces = [FlowPiece("para", [(p.text, CAPTION_ROLE)]) for p in parts]
+    if meta.get("credit"):
+        caption_pieces.append(FlowPiece("byline", [(meta["credit"], CAPTION_ROLE)], align="right"))
+    caption_need = _caption_lines(caption_pieces, x, width, grid, composer, block.id)
+    fixed_photo = "photo_lines" in block.options
     photo_lines = block.options.get("photo_lines")
-    caption_lines = 0
-    if photo_lines is None:
-        photo_lines = place.lines - used - (4 if parts else 0)
-    if isinstance(photo_lines, bool) or not isinstance(photo_lines, int) or photo_lines < 2:
+    if fixed_photo and (isinstance(photo_lines, bool) or not isinstance(photo_lines, int)
+                        or photo_lines < 2):
         raise r.error("photo_lines", "must be a whole number of grid lines (2 or more)")
+    if photo_lines is None:
+        photo_lines = place.lines - used - caption_need
+        if photo_lines < 2:
+            raise r.error("lines", f"title ({used} lines) and caption ({caption_need} lines) "
+                          f"leave no room for the photo in {place.lines} lines",
+                          hint="make the block taller")
     caption_lines = place.lines - used - photo_lines
     if caption_lines < 0:
         raise r.error("photo_lines", f"title ({used}) and photo ({photo_lines}) need more lines "
                       f"than the block has ({place.lines})")
-    fit = r.choice("fit", "cover", ("cover", "contain"))
+    # photos keep their aspect ratio (contain) unless the spec asks to crop (fit: cover)
+    fit = r.choice("fit", "contain", ("cover", "contain"))
     focus = block.options.get("focus", [0.5, 0.5])
     if (not isinstance(focus, list) or len(focus) != 2
             or not all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in focus)):
@@ -157,16 +177,33 @@ def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page)
                       hint="flatten it and save as an 8-bit JPEG (or TIFF) in RGB, CMYK or grey")
     page.items.append(item)
     report.issues += info.warnings
-    if caption_lines and (parts or meta.get("credit")):
+    natural_photo = grid.lines_for(width * info.height / info.width)
+    report.elements.append(ElementFit(
+        "photo", photo_lines, natural_photo if fit == "contain" else photo_lines, "photo_lines",
+        fixed_photo, f"{item.ppi:.0f} ppi" + ("" if fit == "contain" else ", cropped to fit")))
+    if caption_pieces:
+        report.elements.append(ElementFit("caption", caption_lines, caption_need))
+    if caption_lines and caption_pieces:
         frame = Frame(x, width, place.line + used + photo_lines, caption_lines)
-        pieces = [FlowPiece("para", [(p.text, CAPTION_ROLE)]) for p in parts]
-        if meta.get("credit"):
-            pieces.append(FlowPiece("byline", [(meta["credit"], CAPTION_ROLE)], align="right"))
-        flow_story(pieces, Flow([frame], grid.size), grid, composer, block.id, report, page)
+        flow_story(caption_pieces, Flow([frame], grid.size), grid, composer, block.id, report,
+                   page)
     elif parts:
         report.overflow_text = "".join(p.text for p in parts)
         report.overflow_chars = len(report.overflow_text)
     return report
+
+
+def _caption_lines(pieces: list[FlowPiece], x: float, width: float, grid: Grid,
+                   composer: Composer, owner: str) -> int:
+    """Grid lines a caption (and credit) needs at the block's width: its natural size."""
+    if not pieces:
+        return 0
+    trial = StoryReport(owner, "photo")
+    mark = (len(composer.notices), len(composer.missing))
+    flow = Flow([Frame(x, width, 1, CAPTION_TRIAL_LINES)], grid.size)
+    flow_story(pieces, flow, grid, composer, owner, trial, D.Page(1, 1))
+    del composer.notices[mark[0]:], composer.missing[mark[1]:]
+    return trial.capacity_lines - trial.empty_lines + trial.overflow_lines
 
 
 def layout_rule(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> None:
