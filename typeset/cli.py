@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     wa = sub.add_parser("watch", help="re-render a spec whenever it or its files change")
     wa.add_argument("spec", type=Path, metavar="SPEC.yaml")
     wa.add_argument("-o", "--output", type=Path, default=Path("out"), metavar="DIR")
+    wa.add_argument("--proof", action="store_true",
+                    help="also keep an HTML proof in DIR/proof/ and serve it on localhost; "
+                         "the browser reloads after each re-render")
+    wa.add_argument("--port", type=int, default=0,
+                    help="port for --proof (default: a free one)")
     wa.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     wa.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     ft = sub.add_parser("fit", help="per block: lines it has and needs, and what to change")
@@ -100,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)  # a kill ends cleanly, no partial output
     try:
         return _main(argv)
+    except KeyboardInterrupt:     # e.g. a kill while modules are still being imported
+        print("interrupted; no partial PDF was left behind", file=sys.stderr)
+        return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -278,11 +286,28 @@ def _watch(args, say) -> int:
         say(f"[{stamp}] rendered {result.pdf} in {seconds:.2f} s")
         say(format_table(result.report))
 
+    server = None
+    proof_dir = None
+    if args.proof:
+        from typeset.review.proof import ProofServer
+
+        proof_dir = args.output / "proof"
+        try:
+            server = ProofServer(proof_dir, args.port)
+        except OSError as exc:
+            print(f"error: cannot serve the proof on port {args.port}: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+        # printed even with -q: the desk needs the address
+        print(f"proof: {server.url} (open it in a browser; it reloads after each change)",
+              file=sys.stderr, flush=True)
     say(f"watching {args.spec} and the files it uses; Ctrl-C to stop")
     try:
-        watch(args.spec, args.output, on_result)
+        watch(args.spec, args.output, on_result, proof_dir=proof_dir)
     except KeyboardInterrupt:
         pass
+    finally:
+        if server is not None:
+            server.close()
     return EXIT_OK
 
 

@@ -21,6 +21,7 @@ SEARCH_LIMIT = 400         # most re-layouts of one block while searching its he
 STATES = ("fits", "short", "over", "problem")
 NATURAL_KEYS = {"headline": "headline_lines", "masthead": "masthead_lines"}
 TEXT_KINDS = ("article", "briefs")
+RULE_STRIP = 4.0           # pt: width of the strip that stands for a vertical rule in a proof
 
 
 @dataclass
@@ -115,7 +116,7 @@ def fit_result(spec, result, pf: PageFit | None = None, progress=None) -> PageFi
             progress(f"fit {block.id}")
         bf = BlockFit(block.id, block.kind, str(spec.path), block.line, block.place.column,
                       block.place.columns, block.place.line, block.place.lines,
-                      box=grid.rect(block.place))
+                      box=_box(block, grid))
         pf.blocks.append(bf)
         report = reports.get(block.id)
         if report is None:          # rules and boxes: nothing to fit
@@ -128,6 +129,15 @@ def fit_result(spec, result, pf: PageFit | None = None, progress=None) -> PageFi
             bf.state, bf.issues = "problem", bf.issues + [str(exc)]
         _judge(bf, spec)
     return pf
+
+
+def _box(block, grid) -> tuple[float, float, float, float]:
+    """Where the block is on the page (pt); a vertical rule is the thin strip it is drawn in,
+    in the gutter left of its column."""
+    x, y, w, h = grid.rect(block.place)
+    if block.kind == "rule" and block.options.get("orientation") == "vertical":
+        return (x - grid.spec.gutter / 2 - RULE_STRIP / 2, y, RULE_STRIP, h)
+    return (x, y, w, h)
 
 
 def _fill(bf: BlockFit, report) -> None:
