@@ -91,7 +91,7 @@ def test_missized_page_states_and_proposals(tmp_path, capsys):
     b = {x["id"]: x for x in data["pages"][0]["blocks"]}
     assert b["lead"]["state"] == "over" and b["lead"]["needs"] == 40
     assert b["lead"]["over_chars"] > 0
-    assert b["lead"]["proposal"] == ("lead: headline needs 9 lines, has 10; lead: lines 33 → 40, "
+    assert b["lead"]["proposal"] == ("lead: headline needs 9 lines, has 10 (set in the spec); lines 33 → 40, "
                                      f"or cut about {b['lead']['over_chars']} characters")
     assert b["jump"]["state"] == "over" and b["jump"]["needs"] == 17
     assert b["gongshilan"]["state"] == "short" and b["gongshilan"]["lines"] - b["gongshilan"]["needs"] > 1

@@ -233,7 +233,8 @@ def _judge(bf: BlockFit, spec) -> None:
         if e["has"] < e["needs"] and e["name"] in ("headline", "masthead", "title"):
             bf.state = "problem"
         if e["has"] != e["needs"] and (e["fixed"] or e["name"] == "photo"):
-            notes.append(f"{bf.id}: {e['name']} needs {e['needs']} lines, has {e['has']}")
+            kept = " (set in the spec)" if e["fixed"] and e["has"] > e["needs"] else ""
+            notes.append(f"{e['name']} needs {e['needs']} lines, has {e['has']}{kept}")
     if any("ppi" in i for i in bf.issues):
         bf.state = "problem"
     if bf.state != "problem" and bf.issues:
@@ -262,7 +263,8 @@ def _judge(bf: BlockFit, spec) -> None:
     blocked = _collisions(bf, spec)
     if blocked:
         text += f" (then move {', '.join(blocked)})"
-    bf.proposal = "; ".join(notes + ([f"{bf.id}: {text}"] if text else []))
+    said = notes + ([text] if text else [])
+    bf.proposal = f"{bf.id}: " + "; ".join(said) if said else ""
 
 
 def _collisions(bf: BlockFit, spec) -> list[str]:

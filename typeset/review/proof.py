@@ -59,9 +59,20 @@ def build_proof(spec_path: Path, dpi: int = 72, progress=None,
     except InputError as exc:
         pf.error = str(exc)
         return page_html(pf, None), pf
+    image = _trimmed(image, pf.page_size, dpi)
     buf = io.BytesIO()
     image.save(buf, format="PNG", optimize=True)
     return page_html(pf, buf.getvalue()), pf
+
+
+def _trimmed(image, page_size: tuple[float, float], dpi: int):
+    """The trimmed page out of a rendering with bleed and crop marks (they sit evenly around
+    it), so block outlines in page coordinates land where the blocks are."""
+    w, h = (round(v * dpi / 72) for v in page_size)
+    dx, dy = (image.width - w) // 2, (image.height - h) // 2
+    if dx <= 0 and dy <= 0:
+        return image
+    return image.crop((dx, dy, dx + w, dy + h))
 
 
 def write_proof(spec_path: Path, out_dir: Path, dpi: int = 72, progress=None,
@@ -172,7 +183,7 @@ __COLOURS__
   .block.selected { outline: 3px solid var(--c); }
   .label { position: absolute; left: 0; top: 0; background: var(--c); color: #fff;
            font-size: 11px; padding: 0 4px; white-space: nowrap; }
-  .thin .label { font-size: 9px; opacity: .8; }
+  .thin .label { font-size: 9px; opacity: .8; top: auto; bottom: 0; }
   body.no-labels .label { display: none; }
   aside { position: sticky; top: 50px; background: #fff; padding: 8px 12px; min-width: 260px;
           max-width: 380px; box-shadow: 0 1px 4px rgba(0,0,0,.2); }
