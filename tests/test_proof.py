@@ -172,3 +172,26 @@ def test_watch_proof_reloads_the_browser_after_an_edit(browser, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_proof_of_several_pages_lists_them_and_goes_on_past_a_broken_one(browser, tmp_path,
+                                                                          capsys):
+    proj = copy_project(tmp_path)
+    broken = proj / "layouts" / "broken.yaml"
+    broken.write_text("blocks:\n  - {id: a, article: nowhere.md, column: 1, columns: 2, "
+                      "line: 1, lines: 10}\n", encoding="utf-8")
+    specs = [proj / "layouts" / "sample-page.yaml", broken, proj / "layouts" / "lead-article.yaml"]
+    out = tmp_path / "proof"
+    assert main(["proof", *map(str, specs), "-o", str(out)]) == 2
+    assert "nowhere.md" in capsys.readouterr().err
+    page = browser.new_page()
+    page.goto((out / "index.html").as_uri())
+    rows = page.eval_on_selector_all("tr[data-page]", "els => els.map(e => e.innerText)")
+    assert len(rows) == 3 and "error" in rows[1] and "nowhere.md" in rows[1]
+    assert "fits 11" in rows[0]
+    page.click('tr[data-page="lead-article"] a')
+    page.wait_for_selector('.block[data-id="lead"]')
+    assert page.get_attribute('.block[data-id="lead"]', "data-state") == "fits"
+    page.goto((out / "broken.html").as_uri())
+    assert "nowhere.md" in page.inner_text("#error")
+    page.close()

@@ -80,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     ft.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     ft.add_argument("-v", "--verbose", action="store_true", help="print progress")
     pr = sub.add_parser("proof", help="HTML proof: the page with every block outlined by fit")
-    pr.add_argument("spec", type=Path, metavar="SPEC.yaml")
+    pr.add_argument("specs", nargs="+", type=Path, metavar="SPEC.yaml",
+                    help="page specs (several: one proof per page and an index.html)")
     pr.add_argument("-o", "--output", type=Path, default=Path("out/proof"), metavar="DIR",
                     help="output folder (default: out/proof/)")
     pr.add_argument("--dpi", type=int, default=72, help="page image resolution (default 72)")
@@ -239,7 +240,17 @@ def _fit(args, say) -> int:
     from typeset.fit import fit_spec, fit_table
 
     progress = (lambda msg: print(f"  … {msg}", file=sys.stderr)) if args.verbose else None
-    pages = [fit_spec(spec, progress) for spec in args.specs]
+    from typeset.fit import PageFit
+
+    pages, internal = [], False
+    for spec in args.specs:
+        try:
+            pages.append(fit_spec(spec, progress))
+        except Exception as exc:  # a bug, not bad input: say so, go on with the other pages
+            internal = True
+            pages.append(PageFit(str(spec), spec.stem, error=(
+                f"internal error while fitting {spec}: {type(exc).__name__}: {exc}; "
+                "please report it with the spec attached")))
     if args.json:
         print(json.dumps({"pages": [p.as_dict() for p in pages]}, ensure_ascii=False, indent=2))
     for p in pages:
@@ -247,22 +258,28 @@ def _fit(args, say) -> int:
             print(f"error: {p.error}", file=sys.stderr)
         elif not args.json:
             say(fit_table(p) + "\n")
+    if internal:
+        return EXIT_INTERNAL
     if any(p.error for p in pages):
         return EXIT_INPUT
     return EXIT_OK if all(p.ok for p in pages) else EXIT_OVERFLOW
 
 
 def _proof(args, say) -> int:
-    from typeset.review.proof import write_proof
+    from typeset.review.proof import write_pages_proof, write_proof
 
     progress = (lambda msg: print(f"  … {msg}", file=sys.stderr)) if args.verbose else None
-    index, pf = write_proof(args.spec, args.output, args.dpi, progress)
-    if pf.error:
-        print(f"error: {pf.error}", file=sys.stderr)
-        say(f"{args.spec}: wrote {index} (showing the error)")
-        return EXIT_INPUT
-    say(f"{args.spec}: wrote {index}")
-    return EXIT_OK
+    if len(args.specs) == 1:
+        index, pf = write_proof(args.specs[0], args.output, args.dpi, progress)
+        fits = [pf]
+    else:
+        index, fits = write_pages_proof(args.specs, args.output, args.dpi, progress)
+    for pf in fits:
+        if pf.error:
+            print(f"error: {pf.error}", file=sys.stderr)
+    bad = sum(1 for pf in fits if pf.error)
+    say(f"wrote {index}" + (f" ({bad} of {len(fits)} pages show an error)" if bad else ""))
+    return EXIT_INPUT if bad else EXIT_OK
 
 
 def _schema(args, say) -> int:

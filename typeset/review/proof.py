@@ -76,7 +76,8 @@ def _trimmed(image, page_size: tuple[float, float], dpi: int):
 
 
 def write_proof(spec_path: Path, out_dir: Path, dpi: int = 72, progress=None,
-                version: int | None = None, rendered=None) -> tuple[Path, PageFit]:
+                version: int | None = None, rendered=None,
+                file_name: str = "index.html") -> tuple[Path, PageFit]:
     """Write out_dir/index.html (and version.json when a version is given)."""
     text, pf = build_proof(spec_path, dpi, progress, rendered)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -84,11 +85,46 @@ def write_proof(spec_path: Path, out_dir: Path, dpi: int = 72, progress=None,
         text = text.replace('"__VERSION__"', str(version))
     else:
         text = text.replace('"__VERSION__"', "null")
-    index = out_dir / "index.html"
+    index = out_dir / file_name
     write_atomic(index, text.encode("utf-8"))
     if version is not None:
         write_atomic(out_dir / VERSION_FILE, json.dumps({"version": version}).encode())
     return index, pf
+
+
+def write_pages_proof(specs: list[Path], out_dir: Path, dpi: int = 72,
+                      progress=None) -> tuple[Path, list[PageFit]]:
+    """Several pages (an edition's): one proof file per page, `<name>.html`, and an index.html
+    listing the pages in order with their fit states and errors."""
+    rows, fits = [], []
+    seen: set[str] = set()
+    for n, spec in enumerate(specs, 1):
+        name = spec.stem if spec.stem not in seen else f"{spec.stem}-{n}"
+        seen.add(name)
+        _, pf = write_proof(spec, out_dir, dpi, progress, file_name=f"{name}.html")
+        fits.append(pf)
+        if pf.error:
+            summary = f'<span class="key state-problem">error</span> {html.escape(pf.error)}'
+        else:
+            counts = {s: sum(1 for b in pf.blocks if b.state == s) for s in STATE_COLOURS}
+            summary = " ".join(f'<span class="key state-{s}">{s} {c}</span>'
+                               for s, c in counts.items() if c)
+        rows.append(f'<tr data-page="{html.escape(name)}"><td>{n}</td>'
+                    f'<td><a href="{html.escape(name)}.html">{html.escape(str(spec))}</a></td>'
+                    f'<td>{summary}</td></tr>')
+    colours = "\n".join(f".state-{s} {{ --c: {c}; }}" for s, c in STATE_COLOURS.items())
+    index = out_dir / "index.html"
+    write_atomic(index, f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>proof · {len(specs)} pages</title>
+<style>{colours}
+body {{ font: 14px/1.5 system-ui, sans-serif; margin: 24px; }}
+td {{ padding: 4px 12px; vertical-align: top; }}
+.key {{ border-left: 12px solid var(--c); padding-left: 4px; margin-right: 8px; }}
+</style></head><body><h1>Proof: {len(specs)} pages</h1>
+<table><tr><th>page</th><th>spec</th><th>fit</th></tr>{''.join(rows)}</table>
+</body></html>
+""".encode("utf-8"))
+    return index, fits
 
 
 def page_html(pf: PageFit, png: bytes | None) -> str:

@@ -71,7 +71,10 @@ def watch(spec_path: Path, out_dir: Path, on_result: Callable[[object, float, Ex
             if proof_dir is not None:
                 from typeset.review.proof import write_proof
 
-                write_proof(spec_path, proof_dir, version=renders, rendered=result)
+                try:
+                    write_proof(spec_path, proof_dir, version=renders, rendered=result)
+                except Exception as exc:  # keep watching: the next save may fix it
+                    on_result(None, time.perf_counter() - t0, exc)
             new_files = used_files(spec_path)
             if new_files != files:     # the spec now names other files: watch those too
                 files = new_files
