@@ -196,3 +196,22 @@ def test_too_small_headline_is_a_problem(tmp_path, extra, needle):
     path.write_text(text, encoding="utf-8")
     lead = fit_spec(path).blocks[0]
     assert lead.state == "problem" and needle in lead.proposal
+
+
+def test_photo_given_fewer_lines_than_its_aspect_ratio_needs_is_over(tmp_path, capsys):
+    proj = copy_project(tmp_path)
+    data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    concert = next(b for b in data["blocks"] if b["id"] == "concert")
+    del concert["fit"], concert["focus"]                 # keep the aspect ratio
+    concert["photo_lines"] = 30                          # it needs 40 at six columns
+    path = proj / "layouts" / "squeezed.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    _, before = fit_json(capsys, path)
+    c = {b["id"]: b for b in before["pages"][0]["blocks"]}["concert"]
+    assert c["state"] == "over" and c["needs"] == 48     # title 4 + photo 40 + caption 4
+    assert "photo needs 40 lines, has 30" in c["proposal"]
+    assert "photo_lines 30 → 40" in c["proposal"]
+    apply(path, before["pages"][0])
+    _, after = fit_json(capsys, path)
+    c = {b["id"]: b for b in after["pages"][0]["blocks"]}["concert"]
+    assert c["state"] == "fits" and c["lines"] == c["needs"] == 48

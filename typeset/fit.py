@@ -227,35 +227,22 @@ def _layout_fn(kind: str):
 
 
 def _judge(bf: BlockFit, spec) -> None:
-    """Set the state and the proposal."""
+    """Set the state, complete the changes and write the proposal."""
+    bf.state = _state(bf)
+    if bf.needs is not None and bf.needs != bf.lines and (bf.state in ("over", "short")
+                                                          or bf.changes):
+        bf.changes.append(Change(bf.id, "lines", bf.lines, bf.needs))
     notes = []
     for e in bf.elements:
-        if e["has"] < e["needs"] and e["name"] in ("headline", "masthead", "title"):
-            bf.state = "problem"
         if e["has"] != e["needs"] and (e["fixed"] or e["name"] == "photo"):
             kept = " (set in the spec)" if e["fixed"] and e["has"] > e["needs"] else ""
             notes.append(f"{e['name']} needs {e['needs']} lines, has {e['has']}{kept}")
-    if any("ppi" in i for i in bf.issues):
-        bf.state = "problem"
-    if bf.state != "problem" and bf.issues:
-        bf.state = "problem"
-    if bf.needs is not None and bf.state != "problem":
-        if bf.over_lines or bf.over_chars or bf.needs > bf.lines:
-            bf.state = "over"
-        elif bf.lines - bf.needs > SHORT_TOLERANCE:
-            bf.state = "short"
-    elif bf.needs is None and (bf.over_lines or bf.over_chars) and bf.state != "problem":
-        bf.state = "over"
-    if bf.needs is not None and (bf.needs != bf.lines and (bf.state in ("over", "short")
-                                                            or bf.changes)):
-        bf.changes.append(Change(bf.id, "lines", bf.lines, bf.needs))
-    parts = [c.text() for c in bf.changes]
+    text = ", ".join(c.text() for c in bf.changes)
     alt = ""
     if bf.over_chars:
         alt = f"cut about {bf.over_chars} characters"
     elif bf.state == "short" and bf.under_chars:
         alt = f"add about {bf.under_chars} characters"
-    text = ", ".join(parts)
     if alt:
         text = f"{text}, or {alt}" if text else alt
     if bf.needs is not None and bf.needs + bf.first_line - 1 > spec.grid.lines:
@@ -265,6 +252,24 @@ def _judge(bf: BlockFit, spec) -> None:
         text += f" (then move {', '.join(blocked)})"
     said = notes + ([text] if text else [])
     bf.proposal = f"{bf.id}: " + "; ".join(said) if said else ""
+
+
+def _state(bf: BlockFit) -> str:
+    """problem: an element too small for its type, a photo below 200 ppi, a composition issue,
+    a block that cannot be laid out; over: text left over (or a photo squeezed); short: more
+    than SHORT_TOLERANCE lines to spare; else fits."""
+    if bf.state == "problem" or bf.issues:
+        return "problem"
+    if any(e["has"] < e["needs"] and e["name"] in ("headline", "masthead", "title")
+           for e in bf.elements):
+        return "problem"
+    if bf.over_lines or bf.over_chars or (bf.needs is not None and bf.needs > bf.lines):
+        return "over"
+    if any(e["name"] == "photo" and e["has"] < e["needs"] for e in bf.elements):
+        return "over"                    # set smaller than its columns to keep its shape
+    if bf.needs is not None and bf.lines - bf.needs > SHORT_TOLERANCE:
+        return "short"
+    return "fits"
 
 
 def _collisions(bf: BlockFit, spec) -> list[str]:
