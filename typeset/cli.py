@@ -237,7 +237,7 @@ def _fit(args, say) -> int:
     (the other pages are still reported)."""
     import json
 
-    from typeset.fit import fit_spec, fit_table
+    from typeset.fit import fit_pages, fit_table
 
     progress = (lambda msg: print(f"  … {msg}", file=sys.stderr)) if args.verbose else None
     from typeset.fit import PageFit
@@ -245,7 +245,7 @@ def _fit(args, say) -> int:
     pages, internal = [], False
     for spec in args.specs:
         try:
-            pages.append(fit_spec(spec, progress))
+            pages += fit_pages(spec, progress)
         except Exception as exc:  # a bug, not bad input: say so, go on with the other pages
             internal = True
             pages.append(PageFit(str(spec), spec.stem, error=(
@@ -269,7 +269,9 @@ def _proof(args, say) -> int:
     from typeset.review.proof import write_pages_proof, write_proof
 
     progress = (lambda msg: print(f"  … {msg}", file=sys.stderr)) if args.verbose else None
-    if len(args.specs) == 1:
+    from typeset.fit import is_edition
+
+    if len(args.specs) == 1 and not is_edition(args.specs[0]):
         index, pf = write_proof(args.specs[0], args.output, args.dpi, progress)
         fits = [pf]
     else:

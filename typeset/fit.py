@@ -88,17 +88,84 @@ class PageFit:
 
 def fit_spec(spec_path: Path, progress=None) -> PageFit:
     """The fit of every block of one page spec; a spec with errors gives a PageFit with .error."""
+    return fit_pages(spec_path, progress)[0]
+
+
+def fit_pages(path: Path, progress=None) -> list[PageFit]:
+    """The fit of a page spec, or of every page of an edition in order."""
+    return [pf if spec is None else fit_result(spec, result, pf, progress)
+            for pf, spec, result in laid_out(path, progress)]
+
+
+def laid_out(path: Path, progress=None):
+    """(PageFit, spec, layout) for a page spec, or for every page of an edition in order with
+    the text jumping in from earlier pages. A page that cannot be set comes with its error in
+    the PageFit and no spec or layout; the other pages go on."""
     from typeset.layout.page import layout_page
     from typeset.spec.load import load_spec
 
-    pf = PageFit(str(spec_path), spec_path.stem)
+    if is_edition(path):
+        yield from _edition_pages(path, progress)
+        return
+    pf = PageFit(str(path), path.stem)
     try:
-        spec = load_spec(spec_path)
+        spec = load_spec(path)
         result = layout_page(spec, progress)
     except InputError as exc:
         pf.error = str(exc)
-        return pf
-    return fit_result(spec, result, pf, progress)
+        yield pf, None, None
+        return
+    yield pf, spec, result
+
+
+def is_edition(path: Path) -> bool:
+    """An edition file (a top-level `edition:` key), when this build has editions."""
+    try:
+        from typeset.edition.spec import is_edition as edition_file
+    except ImportError:          # built without editions
+        return False
+    return edition_file(path)
+
+
+def _edition_pages(path: Path, progress=None):
+    """Each page of an edition, set in page order as `typeset render` sets it (see
+    typeset/edition/task.py): a story's part gets the text its earlier part left over."""
+    from typeset.edition.plan import load_page, plan_edition
+    from typeset.edition.spec import load_edition
+    from typeset.layout.page import layout_page
+
+    try:
+        ed = load_edition(path)
+    except InputError as exc:
+        yield PageFit(str(path), path.stem, error=str(exc)), None, None
+        return
+    try:
+        jumps = {t.index: t.jumps for t in plan_edition(ed).tasks}
+    except InputError:
+        jumps = {}               # a page that does not load: the others are set without jumps
+    rests: dict[int, dict] = {}
+    for page in ed.pages:
+        pf = PageFit(str(page.file or path), f"{page.number}-{page.name}")
+        try:
+            spec = load_page(ed, page)
+            blocks = {b.id: b for b in spec.blocks}
+            for bid, j in jumps.get(page.index, {}).items():
+                jump = {"to": j.get("to"), "from": j.get("from")}
+                if "source" in j:
+                    rest = rests.get(j["source"][0], {}).get(j["source"][1])
+                    jump["in"] = rest or None
+                    if not rest:
+                        jump["missing"] = f"nothing to continue from page {j['from']}"
+                blocks[bid].options["_jump"] = jump
+            result = layout_page(spec, progress)
+        except InputError as exc:
+            pf.error = str(exc)
+            yield pf, None, None
+            continue
+        by_id = {r.id: r for r in result.reports}
+        rests[page.index] = {bid: by_id[bid].rest for bid in jumps.get(page.index, {})
+                             if bid in by_id}
+        yield pf, spec, result
 
 
 def fit_result(spec, result, pf: PageFit | None = None, progress=None) -> PageFit:

@@ -35,34 +35,46 @@ POLL_MS = 500
 
 def build_proof(spec_path: Path, dpi: int = 72, progress=None,
                 rendered=None) -> tuple[str, PageFit]:
-    """(HTML text, fit) for a spec; a spec with errors gives an error page. `rendered`: a
+    """(HTML text, fit) for a page spec; a spec with errors gives an error page. `rendered`: a
     pipeline.RenderResult of this spec to reuse (its layout and PDF) instead of setting it again."""
+    from typeset.fit import laid_out
+    from typeset.spec.load import load_spec
+
+    try:
+        if rendered is not None:
+            pf = PageFit(str(spec_path), spec_path.stem)
+            spec, result = load_spec(spec_path), rendered.layout
+        else:
+            pf, spec, result = next(iter(laid_out(spec_path, progress)))
+        return page_proof(pf, spec, result, dpi, progress,
+                          rendered.pdf if rendered is not None else None), pf
+    except InputError as exc:
+        pf = PageFit(str(spec_path), spec_path.stem, error=str(exc))
+        return page_html(pf, None), pf
+
+
+def page_proof(pf: PageFit, spec, result, dpi: int = 72, progress=None,
+               pdf: Path | None = None) -> str:
+    """The proof of one laid-out page (pf with an error and no layout: the error page)."""
     from typeset import pipeline
     from typeset.render.pdf import render_pdf
     from typeset.review.raster import render_pages
-    from typeset.spec.load import load_spec
 
-    pf = PageFit(str(spec_path), spec_path.stem)
-    try:
-        if rendered is not None:
-            spec, result = load_spec(spec_path), rendered.layout
-            fit_result(spec, result, pf, progress)
-            image = render_pages(rendered.pdf, dpi)[0]
-        else:
-            spec, result = pipeline.build(spec_path, progress)
-            fit_result(spec, result, pf, progress)
-            with tempfile.TemporaryDirectory(prefix="typeset-proof-") as tmp:
-                pdf = Path(tmp) / "page.pdf"
-                render_pdf([result.page], result.faces, pdf,
-                           pipeline.document_settings(spec, result.page))
-                image = render_pages(pdf, dpi)[0]
-    except InputError as exc:
-        pf.error = str(exc)
-        return page_html(pf, None), pf
+    if spec is None:
+        return page_html(pf, None)
+    fit_result(spec, result, pf, progress)
+    if pdf is not None:
+        image = render_pages(pdf, dpi)[0]
+    else:
+        with tempfile.TemporaryDirectory(prefix="typeset-proof-") as tmp:
+            pdf = Path(tmp) / "page.pdf"
+            render_pdf([result.page], result.faces, pdf,
+                       pipeline.document_settings(spec, result.page))
+            image = render_pages(pdf, dpi)[0]
     image = _trimmed(image, pf.page_size, dpi)
     buf = io.BytesIO()
     image.save(buf, format="PNG", optimize=True)
-    return page_html(pf, buf.getvalue()), pf
+    return page_html(pf, buf.getvalue())
 
 
 def _trimmed(image, page_size: tuple[float, float], dpi: int):
@@ -94,37 +106,53 @@ def write_proof(spec_path: Path, out_dir: Path, dpi: int = 72, progress=None,
 
 def write_pages_proof(specs: list[Path], out_dir: Path, dpi: int = 72,
                       progress=None) -> tuple[Path, list[PageFit]]:
-    """Several pages (an edition's): one proof file per page, `<name>.html`, and an index.html
-    listing the pages in order with their fit states and errors."""
+    """Several pages (page specs, or the pages of editions): one proof file per page,
+    `<name>.html`, and an index.html listing the pages in order with their fit states and
+    errors. A page that cannot be set gets a page showing its error; the others go on."""
+    from typeset.fit import laid_out
+
     rows, fits = [], []
     seen: set[str] = set()
-    for n, spec in enumerate(specs, 1):
-        name = spec.stem if spec.stem not in seen else f"{spec.stem}-{n}"
-        seen.add(name)
-        _, pf = write_proof(spec, out_dir, dpi, progress, file_name=f"{name}.html")
-        fits.append(pf)
-        if pf.error:
-            summary = f'<span class="key state-problem">error</span> {html.escape(pf.error)}'
-        else:
-            counts = {s: sum(1 for b in pf.blocks if b.state == s) for s in STATE_COLOURS}
-            summary = " ".join(f'<span class="key state-{s}">{s} {c}</span>'
-                               for s, c in counts.items() if c)
-        rows.append(f'<tr data-page="{html.escape(name)}"><td>{n}</td>'
-                    f'<td><a href="{html.escape(name)}.html">{html.escape(str(spec))}</a></td>'
-                    f'<td>{summary}</td></tr>')
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for spec_path in specs:
+        for pf, spec, result in laid_out(spec_path, progress):
+            n = len(fits) + 1
+            name = pf.name if pf.name not in seen else f"{pf.name}-{n}"
+            seen.add(name)
+            try:
+                text = page_proof(pf, spec, result, dpi, progress)
+            except InputError as exc:
+                pf.error = str(exc)
+                text = page_html(pf, None)
+            write_atomic(out_dir / f"{name}.html", text.replace('"__VERSION__"', "null")
+                         .encode("utf-8"))
+            fits.append(pf)
+            rows.append(_index_row(n, name, pf))
     colours = "\n".join(f".state-{s} {{ --c: {c}; }}" for s, c in STATE_COLOURS.items())
     index = out_dir / "index.html"
     write_atomic(index, f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>proof · {len(specs)} pages</title>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>proof · {len(fits)} pages</title>
 <style>{colours}
 body {{ font: 14px/1.5 system-ui, sans-serif; margin: 24px; }}
 td {{ padding: 4px 12px; vertical-align: top; }}
 .key {{ border-left: 12px solid var(--c); padding-left: 4px; margin-right: 8px; }}
-</style></head><body><h1>Proof: {len(specs)} pages</h1>
+</style></head><body><h1>Proof: {len(fits)} pages</h1>
 <table><tr><th>page</th><th>spec</th><th>fit</th></tr>{''.join(rows)}</table>
 </body></html>
 """.encode("utf-8"))
     return index, fits
+
+
+def _index_row(n: int, name: str, pf: PageFit) -> str:
+    if pf.error:
+        summary = f'<span class="key state-problem">error</span> {html.escape(pf.error)}'
+    else:
+        counts = {s: sum(1 for b in pf.blocks if b.state == s) for s in STATE_COLOURS}
+        summary = " ".join(f'<span class="key state-{s}">{s} {c}</span>'
+                           for s, c in counts.items() if c)
+    return (f'<tr data-page="{html.escape(name)}"><td>{n}</td>'
+            f'<td><a href="{html.escape(name)}.html">{html.escape(pf.spec)}</a></td>'
+            f'<td>{summary}</td></tr>')
 
 
 def page_html(pf: PageFit, png: bytes | None) -> str:
