@@ -190,6 +190,10 @@ def fit_result(spec, result, pf: PageFit | None = None, progress=None) -> PageFi
             bf.needs = bf.lines
             continue
         _fill(bf, report)
+        if (block.options.get("_jump") or {}).get("to") and getattr(report, "rest", None):
+            bf.needs = bf.lines      # an edition story that fills its block and jumps on
+            _judge(bf, spec)
+            continue
         try:
             _measure(bf, block, spec, result)
         except InputError as exc:   # the block cannot be laid out at all
