@@ -195,3 +195,49 @@ def test_proof_of_several_pages_lists_them_and_goes_on_past_a_broken_one(browser
     page.goto((out / "broken.html").as_uri())
     assert "nowhere.md" in page.inner_text("#error")
     page.close()
+
+
+@pytest.mark.parametrize("bleed", ["0mm", "3mm"])
+def test_outlines_sit_on_the_ink_of_the_page_image(tmp_path, capsys, bleed):
+    """The page image in the proof and the block outlines over it agree: nearly all dark pixels
+    below the page header fall inside some block's outline (with bleed and crop marks too)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    spec = copy_project(tmp_path) / "layouts" / "sample-page.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace(
+        "print:\n", f"print:\n  bleed: {bleed}\n", 1), encoding="utf-8")
+    index, fit = proof(spec, tmp_path / "proof", capsys)
+    text = index.read_text(encoding="utf-8")
+    png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', text).group(1))
+    img = Image.open(io.BytesIO(png)).convert("L")
+    scale = img.width / fit["page_size"][0]
+    inside = Image.new("L", img.size, 0)
+    from PIL import ImageDraw
+
+    draw = ImageDraw.Draw(inside)
+    for b in fit["blocks"]:
+        x, y, w, h = (v * scale for v in b["box"])
+        draw.rectangle([x - 1, y - 1, x + w + 1, y + h + 1], fill=255)
+    top = round(fit["grid"]["top"] * scale)      # below the 报眉
+    dark = covered = 0
+    px, mask = img.load(), inside.load()
+    for yy in range(top, img.height):
+        for xx in range(img.width):
+            if px[xx, yy] < 128:
+                dark += 1
+                covered += mask[xx, yy] > 0
+    assert dark > 10_000 and covered / dark > 0.99, (covered, dark)
+    # the image is shown stretched over the page's box: it must be the trimmed page, and a
+    # justified story's text runs from its outline's left edge to its right edge
+    pw, ph = fit["page_size"]
+    assert abs(img.width / img.height - pw / ph) < 0.001, (img.size, pw, ph)
+    for b in fit["blocks"]:
+        if b["id"] not in ("lead", "bangchu", "gongshilan", "zhengwu"):
+            continue
+        x, y, w, h = (round(v * scale) for v in b["box"])
+        cols = [xx for xx in range(x - 3, x + w + 3)     # ±3 px: not the column rules
+                if any(px[xx, yy] < 128 for yy in range(y + h // 2, y + h - 5))]
+        assert abs(cols[0] - x) <= 2 and abs(cols[-1] - (x + w)) <= 2, (b["id"], cols[0], cols[-1], x, w)
