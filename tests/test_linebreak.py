@@ -87,11 +87,16 @@ def test_middle_dot_is_half_an_em():
     assert natural("协商·共同") == pytest.approx(4.5)
 
 
-def test_two_em_dash_is_one_glyph_and_may_start_a_line():
+def test_two_em_dash_fills_exactly_two_em_and_may_start_a_line():
     p, lines, _, set_lines = compose("——我市深化共同缔造推进党建引领基层治理纪略", 13, indent=False)
     dash = [a for a in p.atoms if a.cls == C.DASH2]
     assert len(dash) == 1 and dash[0].width == 2 * EM
-    assert len(dash[0].glyphs) == 1 and dash[0].glyphs[0].text == "——"
+    # two copies of the 2-em dash glyph overlap into one rule whose ink spans the whole 2 em
+    lo, hi = BOOK.chain("body").ink("⸺")
+    inks = [(g.dx + lo, g.dx + hi) for g in dash[0].glyphs]
+    assert "".join(g.text for g in dash[0].glyphs) == "——"
+    assert min(a for a, _ in inks) == 0 and max(b for _, b in inks) == 2 * EM
+    assert inks[0][1] >= inks[1][0]          # no hole between the halves
     assert lines[0].startswith("——")
 
 
@@ -163,7 +168,15 @@ def test_latin_words_are_never_split():
 
 
 def test_cjk_latin_gap_is_a_setting():
-    assert natural("用iPhone拍") - natural("用iPhone拍") == 0
-    wide = Composer(BOOK, TextSpec(cjk_latin_gap=0.5))
-    p = wide.prepare([("用iPhone拍", "body")], "t", indent=False)
-    assert measure(p, 0, len(p.atoms))[0] / EM == pytest.approx(natural("用iPhone拍") + 0.5)
+    # oracle: the font's own advances (two ideographs of 1 em, "iPhone" as the font sets it)
+    latin = sum(BOOK.chain("body").advance(c) for c in "iPhone") / 1000
+
+    def width(gap: float) -> float:
+        comp = Composer(BOOK, TextSpec(cjk_latin_gap=gap))
+        p = comp.prepare([("用iPhone拍", "body")], "t", indent=False)
+        return measure(p, 0, len(p.atoms))[0] / EM
+
+    assert width(0.0) == pytest.approx(2 + latin, abs=0.01)
+    assert width(0.5) == pytest.approx(2 + latin + 2 * 0.5, abs=0.01)
+    # the default is a quarter em on each side of the Latin word
+    assert natural("用iPhone拍") == pytest.approx(2 + latin + 2 * 0.25, abs=0.01)

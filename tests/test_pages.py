@@ -3,6 +3,8 @@ and the review tools a layout desk uses: preview, diff, schema, watch."""
 
 from __future__ import annotations
 
+import re
+
 import json
 import shutil
 import threading
@@ -38,7 +40,10 @@ def test_page_regression_fails_on_one_changed_character(tmp_path):
     checker = PageRegression(None, refs, tmp_path / "out")
     with pytest.raises(PageMismatch) as err:
         checker.check(proj / "layouts" / "lead-article.yaml")
-    assert "1 regions" in str(err.value) or "regions" in str(err.value)
+    # one changed character is one small changed region, not the whole page
+    m = re.search(r"([\d.]+) mm² in (\d+) regions?", str(err.value))
+    assert m, str(err.value)
+    assert int(m.group(2)) == 1 and 0 < float(m.group(1)) < 100, str(err.value)
     assert (refs / "lead-article-page.diff.png").exists()
     assert (refs / "lead-article-page.obtained.png").exists()
 

@@ -36,10 +36,14 @@ def variant(tmp_path: Path, print_block: str, name: str = "variant") -> Path:
 # --- the sample page, checked by typeset preflight and by real clients ---------------------
 
 def test_sample_page_passes_preflight(rendered):
-    pdf = rendered("sample-page").pdf
-    st = statuses(pdf)
+    res = rendered("sample-page")
+    st = statuses(res.pdf, accept_low_resolution=res.accepted_images)
     assert "FAIL" not in st.values(), st
-    assert main(["preflight", str(pdf), "-q"]) == 0
+    accept = [a for d in res.accepted_images for a in ("--accept-low-resolution", d)]
+    assert main(["preflight", str(res.pdf), "-q", *accept]) == 0
+    # its photo has 205 ppi: nothing to accept, every check PASSes, no WARN
+    assert res.accepted_images == [] and set(st.values()) == {"PASS"}, st
+    assert main(["preflight", str(res.pdf), "-q"]) == 0
 
 
 def test_real_clients_agree(rendered):
@@ -130,24 +134,22 @@ def append_content(doc, ops: bytes) -> None:
     page.contents_add(pikepdf.Stream(doc, ops), prepend=False)
 
 
-def low_resolution_image(doc) -> None:
-    """Swap the page's photo for a 64 × 40 px one: far below 100 ppi at its placed size."""
-    import zlib
-
-    for xo in doc.pages[0].Resources.XObject.values():
-        if xo.get("/Subtype") == "/Image":
-            xo.write(zlib.compress(bytes(64 * 40)), filter=pikepdf.Name.FlateDecode)
-            xo.Width, xo.Height = 64, 40
-            for key in ("/DecodeParms", "/Decode"):
-                if key in xo:
-                    del xo[key]
-
-
 def unembed_first_font(doc) -> None:
     desc = list(doc.pages[0].Resources.Font.values())[0].DescendantFonts[0].FontDescriptor
     for key in ("/FontFile", "/FontFile2", "/FontFile3"):
         if key in desc:
             del desc[key]
+
+
+def add_low_res_image(doc) -> None:
+    """A 4 px image drawn 200 pt wide (1.4 ppi), and a key claiming it was accepted."""
+    img = pikepdf.Stream(doc, bytes(16))
+    img.Type, img.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    img.Width, img.Height, img.BitsPerComponent = 4, 4, 8
+    img.ColorSpace = pikepdf.Name.DeviceGray
+    doc.pages[0].Resources.XObject["/Lowres"] = img
+    doc.docinfo["/TypesetAcceptedLowResolution"] = "Lowres 1 ppi"
+    append_content(doc, b"q 200 0 0 200 300 300 cm /Lowres Do Q")
 
 
 FAILS = {
@@ -163,16 +165,18 @@ FAILS = {
         d, b"q 1 1 0 0 k BT /" + str(list(d.pages[0].Resources.Font.keys())[0])[1:].encode()
         + b" 9 Tf 20 20 Td <0001> Tj ET Q"),
     "rule weights": lambda d: append_content(d, b"q 0 0 0 1 K 0.1 w 10 10 m 100 10 l S Q"),
-    "images": lambda d: low_resolution_image(d),
+    "images": lambda d: add_low_res_image(d),
     "total ink": lambda d: append_content(d, b"q 1 1 1 1 k 200 200 100 100 re f Q"),
 }
 
 
 @pytest.mark.parametrize("check", sorted(FAILS))
-def test_preflight_check_fails_on_a_bad_page(good_pdf, tmp_path, check):
+def test_preflight_check_fails_on_a_bad_page(good_pdf, rendered, tmp_path, check):
     save = {"min_version": "1.6"} if check == "PDF version" else {}
     bad = mutate(good_pdf, tmp_path / "bad.pdf", FAILS[check], **save)
-    st = statuses(bad)
+    accept = rendered("sample-page").accepted_images      # its own photo, as render passes it
+    assert statuses(good_pdf, accept_low_resolution=accept)[check] != "FAIL"
+    st = statuses(bad, accept_low_resolution=accept)
     assert st[check] == "FAIL", st
     others = {k: v for k, v in st.items() if k != check and v == "FAIL"}
     # the page is otherwise good (adding a text run in colour may also touch total ink)
@@ -263,8 +267,9 @@ def test_pdf_x4_with_the_press_profile(tmp_path):
     spec = variant(tmp_path, "print:\n  profile: pdf-x4\n  icc: press.icc\n  colour: colour\n", "x4")
     shutil.copy(icc, spec.parent / "press.icc")
     res = pipeline.render(spec, tmp_path / "out")
-    st = statuses(res.pdf, profile_name="pdf-x4")
+    st = statuses(res.pdf, profile_name="pdf-x4", accept_low_resolution=res.accepted_images)
     assert "FAIL" not in st.values(), st
+    assert res.report["preflight"] and all(c["status"] != "FAIL" for c in res.report["preflight"])
     with pikepdf.open(res.pdf) as doc:
         assert doc.pdf_version == "1.6"
         oi = doc.Root.OutputIntents[0]

@@ -5,12 +5,16 @@ Each check returns a list of readable problems; an empty list means the page pas
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 from typeset import display as D
 from typeset.layout.grid import BASELINE_RATIO, Grid
 from typeset.text import classes as C
 
 FLUSH_TOLERANCE = 0.5   # pt: a justified line may miss the column edge by at most this
 TOUCH_TOLERANCE = 0.01  # pt: boxes closer than this count as touching
+JOINED = {"—", "⸺"}     # dash glyphs drawn to touch: a 破折号 is one unbroken 2-em rule
 
 
 def body_lines(page: D.Page) -> list[D.LineInfo]:
@@ -95,19 +99,32 @@ def all_problems(page: D.Page, grid: Grid, level: str = "gb") -> list[str]:
             + orphan_problems(page) + overlap_problems(page))
 
 
-def _ink_box(face, gid: int, cache: dict) -> tuple[float, float] | None:
-    """Horizontal ink extent of a glyph in 1/1000 em (None for blank glyphs)."""
+_INK: dict = {}    # (face key, gid) → exact ink extent (outline bounds); cached per process
+_CBOX: dict = {}   # (face key, gid) → HarfBuzz control box, which always contains the ink
+
+
+def _ink_box(face, gid: int, cache: dict | None = None, rough: bool = False
+             ) -> tuple[float, float] | None:
+    """Horizontal ink extent of a glyph in 1/1000 em (None for blank glyphs). `rough`: HarfBuzz's
+    glyph extents (fast; the box of the outline's control points, never smaller than the ink),
+    good for ruling a glyph out; otherwise the exact bounds of the outline (fontTools)."""
     key = (face.key, gid)
-    if key not in cache:
+    scale = 1000 / face.upem
+    hb_font = getattr(face, "hb_font", None)
+    if rough and hb_font is not None:
+        if key not in _CBOX:
+            ext = hb_font.get_glyph_extents(gid)
+            _CBOX[key] = (None if ext is None or (ext.width == 0 and ext.height == 0) else
+                          (ext.x_bearing * scale, (ext.x_bearing + ext.width) * scale))
+        return _CBOX[key]
+    if key not in _INK:
         from fontTools.pens.boundsPen import BoundsPen
 
         glyphs = face.font.getGlyphSet()
-        name = face.font.getGlyphName(gid)
         pen = BoundsPen(glyphs)
-        glyphs[name].draw(pen)
-        scale = 1000 / face.upem
-        cache[key] = None if pen.bounds is None else (pen.bounds[0] * scale, pen.bounds[2] * scale)
-    return cache[key]
+        glyphs[face.font.getGlyphName(gid)].draw(pen)
+        _INK[key] = None if pen.bounds is None else (pen.bounds[0] * scale, pen.bounds[2] * scale)
+    return _INK[key]
 
 
 def glyph_touch_problems(page: D.Page, faces: dict, min_gap: float = 0.05) -> list[str]:
@@ -126,8 +143,265 @@ def glyph_touch_problems(page: D.Page, faces: dict, min_gap: float = 0.05) -> li
             if box is None:
                 continue
             left, right = g.x + box[0] * it.size / 1000, g.x + box[1] * it.size / 1000
-            if prev_right is not None and left - prev_right < min_gap and g.text.strip():
+            joined = prev_text == g.text == "—"   # the two halves of a 破折号 make one rule
+            if prev_right is not None and left - prev_right < min_gap and g.text.strip() \
+                    and not joined:
                 out.append(f"{it.owner}: '{prev_text}{g.text}' touch at y={it.y:.1f} "
                            f"({left - prev_right:.2f} pt apart)")
             prev_right, prev_text = right, g.text
     return out
+
+
+# ---- product checks: run after every layout, each problem a row of the fit report ----------
+
+OUTSIDE_TOLERANCE = 0.5   # pt: ink box of a line may cross its block edge by at most this
+
+
+@dataclass
+class Problem:
+    """One thing wrong on a laid-out page: which check, which block, where on the grid, what is
+    wrong and what the editor can change."""
+
+    check: str      # overfull | headline | outside | overlap | touch | dropped
+    block: str
+    where: str      # grid position: "column 2, line 12"
+    detail: str
+    fix: str
+
+    def as_dict(self) -> dict:
+        return {"check": self.check, "block": self.block, "where": self.where,
+                "detail": self.detail, "fix": self.fix}
+
+
+def grid_position(grid: Grid, x: float, y_top: float) -> str:
+    """'column C, line L' of the grid cell holding the point (x, y_top) (1-based)."""
+    step = grid.spec.column_width + grid.spec.gutter
+    col = math.floor((x - grid.left + 1e-6) / step) + 1
+    line = math.floor((y_top - grid.top + 1e-6) / grid.pitch) + 1
+    return f"column {col}, line {line}"
+
+
+def _line_where(grid: Grid, ln: D.LineInfo, size: float) -> str:
+    return grid_position(grid, ln.x, ln.baseline - BASELINE_RATIO * size)
+
+
+def _block_rects(spec, grid: Grid) -> dict[str, list[tuple[float, float, float, float]]]:
+    """owner → rectangles (x0, y0, x1, y1) the block may draw text in; a boxed block's rule and
+    a header are outside the grid and are not text."""
+    out: dict[str, list] = {}
+    for b in spec.blocks:
+        rects = []
+        for p in [b.place]:
+            x, y, w, h = grid.rect(p)
+            rects.append((x, y, x + w, y + h))
+        out[b.id] = rects
+    return out
+
+
+def line_problems(page: D.Page, grid: Grid) -> list[Problem]:
+    """Overfull body lines and display lines (headlines, subheads, titles, bylines, mastheads)
+    wider than their measure."""
+    out = []
+    for ln in page.lines:
+        over = ln.width - ln.measure
+        if ln.kind == "headline-vertical" or over <= FLUSH_TOLERANCE:
+            continue
+        size = grid.size
+        em = over / size
+        if ln.kind == "body":
+            out.append(Problem("overfull", ln.owner, _line_where(grid, ln, size),
+                               f"line is {em:.1f} em ({over:.1f} pt) wider than its "
+                               f"{ln.measure:.1f} pt column: {ln.text[:30]}",
+                               "break the long word or number (a space or a hyphen in the copy), "
+                               "or widen the block"))
+        else:
+            out.append(Problem("headline", ln.owner, _line_where(grid, ln, size),
+                               f"{ln.kind} is {ln.width:.1f} pt wide in a {ln.measure:.1f} pt "
+                               f"measure, even at the smallest size allowed: {ln.text[:30]}",
+                               "shorten the text, put a space where it may break, or widen "
+                               "the block (title_columns / columns)"))
+    return out
+
+
+def _run_boxes(page: D.Page):
+    """(owner, x0, y0, x1, y1, text) of every glyph run, advance boxes by the em square."""
+    for it in page.items:
+        if isinstance(it, D.GlyphRun) and it.glyphs:
+            x0 = it.glyphs[0].x
+            x1 = it.glyphs[-1].x + it.size
+            yield (it.owner, x0, it.y - BASELINE_RATIO * it.size, x1,
+                   it.y + (1 - BASELINE_RATIO) * it.size, "".join(g.text for g in it.glyphs), it)
+
+
+def _ink_extent(run: D.GlyphRun, faces: dict, rough: bool = False) -> tuple[float, float] | None:
+    """Left and right of the ink of a run, pt (None when nothing in it has ink); `rough` gives
+    a box that may be larger than the ink, never smaller."""
+    face = faces.get(run.face)
+    if face is None:
+        return run.glyphs[0].x, run.glyphs[-1].x + run.size
+    left = right = None
+    for g in run.glyphs:
+        box = _ink_box(face, g.gid, rough=rough)
+        if box is None:
+            continue
+        gl, gr = g.x + box[0] * run.size / 1000, g.x + box[1] * run.size / 1000
+        left = gl if left is None else min(left, gl)
+        right = gr if right is None else max(right, gr)
+    return None if left is None else (left, right)
+
+
+def outside_problems(page: D.Page, grid: Grid, spec, skip: set, faces: dict) -> list[Problem]:
+    """Ink of text outside its block's rectangle (the page header may use the margin)."""
+    rects = _block_rects(spec, grid)
+    out, seen = [], set()
+    for owner, x0, y0, x1, y1, text, run in _run_boxes(page):
+        if owner not in rects:
+            continue
+        ink = _ink_extent(run, faces, rough=True)
+        if ink is None:
+            continue
+        if not any(ink[0] >= r[0] - OUTSIDE_TOLERANCE and ink[1] <= r[2] + OUTSIDE_TOLERANCE
+                   for r in rects[owner]):
+            ink = _ink_extent(run, faces)      # the control box crosses: measure the ink
+        x0, x1 = ink
+        key = (owner, round(run.y, 1))
+        if key in skip or key in seen:
+            continue
+        t = OUTSIDE_TOLERANCE
+        if any(x0 >= r[0] - t and x1 <= r[2] + t and y0 >= r[1] - grid.spec.line_gap - t
+               and y1 <= r[3] + grid.spec.line_gap + t for r in rects[owner]):
+            continue
+        seen.add(key)
+        r = rects[owner][0]
+        side = ("left" if x0 < r[0] - t else "right" if x1 > r[2] + t else
+                "top" if y0 < r[1] else "bottom")
+        out.append(Problem("outside", owner, grid_position(grid, max(x0, grid.left), y0),
+                           f"text crosses the block's {side} edge: {text[:20]}",
+                           "give the block more room or less text"))
+    return out
+
+
+def overlap_rows(page: D.Page, grid: Grid, skip: set) -> list[Problem]:
+    """Text lines or photos of different blocks (or two lines of one) drawn over each other."""
+    boxes = []
+    for owner, x0, y0, x1, y1, text, run in _run_boxes(page):
+        boxes.append((owner, x0, y0, x1, y1, text, round(run.y, 1)))
+    for it in page.items:
+        if isinstance(it, D.Image):
+            boxes.append((it.owner, it.x, it.y, it.x + it.w, it.y + it.h, "photo", None))
+    boxes.sort(key=lambda b: b[2])
+    out, seen = [], set()
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if b[2] >= a[4] - TOUCH_TOLERANCE:
+                break
+            if not (a[1] < b[3] - TOUCH_TOLERANCE and b[1] < a[3] - TOUCH_TOLERANCE):
+                continue
+            if a[0] == b[0] and a[6] == b[6]:
+                continue      # runs of one line in two faces
+            if (a[0], a[6]) in skip or (b[0], b[6]) in skip:
+                continue      # already reported as an overfull line or headline
+            pair = (a[0], b[0], a[6], b[6])
+            if pair in seen:
+                continue
+            seen.add(pair)
+            out.append(Problem("overlap", a[0], grid_position(grid, max(a[1], b[1]), max(a[2], b[2])),
+                               f"'{a[5][:12]}' ({a[0]}) overlaps '{b[5][:12]}' ({b[0]})",
+                               "move or shrink one of the blocks"))
+    return out
+
+
+def touch_rows(page: D.Page, grid: Grid, faces: dict, skip: set) -> list[Problem]:
+    """Glyph ink touching its neighbour, as rows."""
+    out = []
+    for it in page.items:
+        if not isinstance(it, D.GlyphRun) or len(it.glyphs) < 2 or it.face not in faces:
+            continue
+        if (it.owner, round(it.y, 1)) in skip:
+            continue
+        face = faces[it.face]
+        prev = None
+        for g in it.glyphs:
+            box = _ink_box(face, g.gid, rough=True)
+            if box is None:
+                continue
+            if prev is not None and g.text.strip():
+                pg, pbox = prev
+                if pg.text in JOINED and g.text in JOINED:
+                    prev = (g, box)   # the two halves of a 破折号 join on purpose
+                    continue
+                if g.x + box[0] * it.size / 1000 - (pg.x + pbox[1] * it.size / 1000) < 0.05:
+                    # the control boxes come close: measure the real ink
+                    a, b = _ink_box(face, pg.gid), _ink_box(face, g.gid)
+                    gap = (g.x + b[0] * it.size / 1000) - (pg.x + a[1] * it.size / 1000)
+                    if gap < 0.05:
+                        out.append(Problem("touch", it.owner, grid_position(
+                            grid, g.x, it.y - BASELINE_RATIO * it.size),
+                            f"'{pg.text}{g.text}' touch ({gap:.2f} pt apart)",
+                            "check the copy for doubled or odd punctuation; report it if the "
+                            "copy is right"))
+            prev = (g, box)
+    return out
+
+
+def _squash(text: str) -> str:
+    from typeset.text.normalize import normalize
+
+    return "".join(ch for ch in normalize(text)[0] if not ch.isspace())
+
+
+def expected_texts(block) -> list[tuple[str, str]]:
+    """(what, text) of everything a block's content asks to be set, read from the content model
+    (not from what layout did): the oracle of the dropped-text check."""
+    out = []
+    contents = [block.content, block.caption]
+    o = block.opts
+    if block.kind == "briefs" and getattr(o, "masthead", None):
+        out.append(("masthead", o.masthead))
+    for content in contents:
+        if content is None:
+            continue
+        for k, v in content.meta.items():
+            if k in ("continued_from", "continues_on"):
+                continue
+            if k == "masthead" and getattr(o, "masthead", None):
+                continue
+            out.append((k, v))
+        for item in content.items:
+            if item.title:
+                out.append((f"title on line {item.title_line}", item.title))
+            for part in item.parts:
+                out.append((f"{part.kind} on line {part.line}", part.text))
+    return out
+
+
+def dropped_problems(page: D.Page, spec, reports) -> list[Problem]:
+    """Content that is neither on the page nor counted as overflow."""
+    set_text: dict[str, str] = {}
+    for ln in page.lines:
+        set_text[ln.owner] = set_text.get(ln.owner, "") + ln.text
+    over = {r.id: r.overflow_text for r in reports}
+    out = []
+    for b in spec.blocks:
+        have = _squash(set_text.get(b.id, "") + over.get(b.id, ""))
+        for what, text in expected_texts(b):
+            want = _squash(str(text))
+            if want and want not in have:
+                out.append(Problem("dropped", b.id, "", f"the {what} is not on the page: "
+                                   f"{str(text)[:30]}", "report this: typeset lost text"))
+    return out
+
+
+def page_problems(spec, result) -> list[Problem]:
+    """Every product check on a laid-out page (PageResult), in reading order of the checks."""
+    page, grid = result.page, result.grid
+    rows = line_problems(page, grid)
+    skip = set()
+    for ln in page.lines:
+        if ln.width - ln.measure > FLUSH_TOLERANCE and ln.kind != "headline-vertical":
+            skip.add((ln.owner, round(ln.baseline, 1)))
+    rows += outside_problems(page, grid, spec, skip, result.faces)
+    rows += overlap_rows(page, grid, skip)
+    rows += touch_rows(page, grid, result.faces, skip)
+    rows += dropped_problems(page, spec, result.reports)
+    return rows

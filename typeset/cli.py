@@ -1,6 +1,8 @@
 """Command line: `typeset render|check SPEC.yaml…`.
 
-Exit status: 0 done; 1 text did not fit and --strict was given, or a PDF failed preflight;
+Exit status: 0 done; 1 with --strict when the page has any problem (text that does not fit,
+an overfull line, a headline overrun, text outside its block, overlapping or touching type,
+dropped text), or when a PDF failed preflight;
 2 bad input (the message names file, line and field). Messages go to stderr; -q keeps only errors, -v adds progress.
 """
 
@@ -21,7 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="typeset",
         description="Typeset Chinese broadsheet newspaper pages from YAML page specs.",
-        epilog="Exit status: 0 ok, 1 overflow with --strict or a preflight FAIL, 2 bad input.")
+        epilog="Exit status: 0 ok, 1 a page problem with --strict or a preflight FAIL, 2 bad "
+               "input.")
     ap.add_argument("--version", action="version", version=f"typeset {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -35,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     common(r)
     r.add_argument("-o", "--output", type=Path, default=Path("out"), metavar="DIR",
                    help="output folder (default: out/)")
-    r.add_argument("--strict", action="store_true", help="exit 1 if any text does not fit")
+    r.add_argument("--strict", action="store_true", help="exit 1 on any page problem (overflow, overfull line, headline "
+                   "overrun, text outside its block, overlap, touching glyphs, dropped text)")
     r.add_argument("--no-preflight", action="store_true",
                    help="skip the preflight of the written PDF")
     pf = sub.add_parser("preflight", help="check PDFs against a print profile")
@@ -43,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     pf.add_argument("--profile", default="pdf-x1a", help="print profile (default: pdf-x1a)")
     pf.add_argument("--max-ink", type=int, default=None, metavar="PCT",
                     help="total ink limit in %% (default: the profile's, 240)")
+    pf.add_argument("--accept-low-resolution", action="append", default=[], metavar="NAME",
+                    help="accept this image below 100 ppi (WARN instead of FAIL). NAME is the "
+                         "image's XObject name or at least 8 hex digits of its sha256, both as "
+                         "printed in the images row (e.g. FormXob.e081cca1… or 9536d0cb); "
+                         "repeat for several. Nothing in the PDF itself is trusted for this")
     pf.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     pf.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     pv = sub.add_parser("preview", help="PNG previews of specs or PDFs (pypdfium2)")
@@ -58,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument("-o", "--output", type=Path, default=None, metavar="DIFF.png",
                     help="write the changed regions outlined over the new page")
     df.add_argument("--dpi", type=int, default=100, help="comparison resolution (default 100)")
+    df.add_argument("--tone", type=float, default=None, metavar="PCT",
+                    help="smallest tone difference that counts, in %% of full black "
+                         "(default 3: a tint moved from 10 %% to 15 %% is reported)")
+    df.add_argument("--area", type=float, default=None, metavar="MM2",
+                    help="smallest changed area that counts, in mm² (default 1)")
     df.add_argument("-q", "--quiet", action="store_true", help="no listing, exit status only")
     df.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     sc = sub.add_parser("schema", help="print the JSON Schema of the page spec")
@@ -89,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("-v", "--verbose", action="store_true", help="print progress")
     c = sub.add_parser("check", help="validate specs and report fit without writing a PDF")
     common(c)
-    c.add_argument("--strict", action="store_true", help="exit 1 if any text does not fit")
+    c.add_argument("--strict", action="store_true", help="exit 1 on any page problem (overflow, overfull line, headline "
+                   "overrun, text outside its block, overlap, touching glyphs, dropped text)")
     return ap
 
 
@@ -106,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)  # a kill ends cleanly, no partial output
     try:
         return _main(argv)
-    except KeyboardInterrupt:     # e.g. a kill while modules are still being imported
+    except KeyboardInterrupt:   # a signal while modules were still loading, before any output
         print("interrupted; no partial PDF was left behind", file=sys.stderr)
         return 130
     finally:
@@ -167,8 +182,12 @@ def _main(argv: list[str] | None) -> int:
                 status = max(status, EXIT_OVERFLOW)
         if data["overflow"]:
             say(f"{spec}: some text did not fit (see the table above)")
-            if args.strict:
-                status = max(status, EXIT_OVERFLOW)
+        n = len(data.get("problems", []))
+        if n:
+            say(f"{spec}: {n} problem{'s' if n > 1 else ''} on the page (see the table above)")
+        if not data.get("ok", not data["overflow"]) and args.strict:
+            print(f"error: {spec}: the page is not ready to print (--strict)", file=sys.stderr)
+            status = max(status, EXIT_OVERFLOW)
     return status
 
 
@@ -198,9 +217,15 @@ def _preview(args, say) -> int:
 
 
 def _diff(args, say) -> int:
-    from typeset.review.diff import compare
+    from typeset.review.diff import DEFAULT_AREA, DEFAULT_TONE, compare
     from typeset.review.raster import render_pages
 
+    tone = DEFAULT_TONE if args.tone is None else args.tone
+    area = DEFAULT_AREA if args.area is None else args.area
+    if not (0 < tone <= 100) or area < 0 or args.dpi < 10:
+        print(f"error: --tone must be in (0, 100], --area ≥ 0 and --dpi ≥ 10 "
+              f"(got {tone:g}, {area:g}, {args.dpi})", file=sys.stderr)
+        return EXIT_INPUT
     try:
         for p in (args.old, args.new):
             if not p.is_file():
@@ -213,7 +238,7 @@ def _diff(args, say) -> int:
     if differ:
         say(f"page count differs: {len(old)} vs {len(new)}")
     for n, (a, b) in enumerate(zip(old, new), 1):
-        d = compare(a, b, args.dpi)
+        d = compare(a, b, args.dpi, tone, area)
         if d.same:
             continue
         differ = True
@@ -228,7 +253,7 @@ def _diff(args, say) -> int:
             d.image.save(out)
             say(f"  wrote {out}")
     if not differ:
-        say("pages are the same")
+        say(f"pages are the same (changes under {tone:g} % tone or under {area:g} mm² ignored)")
     return EXIT_OVERFLOW if differ else EXIT_OK
 
 
@@ -340,11 +365,12 @@ def _preflight(args, say) -> int:
         return EXIT_INPUT
     status = EXIT_OK
     for pdf in args.pdfs:
-        if not pdf.is_file():
-            print(f"error: {pdf}: file not found", file=sys.stderr)
-            status = EXIT_INPUT
+        try:
+            checks = run_checks(pdf, args.profile, args.max_ink, args.accept_low_resolution)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = max(status, EXIT_INPUT)
             continue
-        checks = run_checks(pdf, args.profile, args.max_ink)
         failed = any(c.status == "FAIL" for c in checks)
         if failed or not args.quiet:
             print(format_checks(str(pdf), checks))

@@ -206,7 +206,7 @@ def _box(block, grid) -> tuple[float, float, float, float]:
     """Where the block is on the page (pt); a vertical rule is the thin strip it is drawn in,
     in the gutter left of its column."""
     x, y, w, h = grid.rect(block.place)
-    if block.kind == "rule" and block.options.get("orientation") == "vertical":
+    if block.kind == "rule" and getattr(block.opts, "orientation", "") == "vertical":
         return (x - grid.spec.gutter / 2 - RULE_STRIP / 2, y, RULE_STRIP, h)
     return (x, y, w, h)
 
@@ -225,16 +225,18 @@ def _natural_block(block, bf: BlockFit):
     """The block with every fixed element height that is too small for its element replaced by
     the natural one; the replacements become proposed changes. A fixed height above the natural
     one is the desk's choice (air around a headline) and is kept."""
-    options = dict(block.options)
+    unset: dict = {}
     for e in bf.elements:
         key = e["key"]
-        if not e["fixed"] or e["has"] >= e["needs"] or key not in options:
+        if not e["fixed"] or e["has"] >= e["needs"] or key not in block.given:
             continue
         if e["name"] == "photo" and block.kind == "photo":
             continue                       # a photo's height is part of the block sum below
-        del options[key]
+        unset[key] = None                  # unset: the element takes its natural size
         bf.changes.append(Change(block.id, key, e["has"], e["needs"]))
-    return replace(block, options=options)
+    if not unset:
+        return block
+    return replace(block, opts=replace(block.opts, **unset), given=block.given - set(unset))
 
 
 def _measure(bf: BlockFit, block, spec, result) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from typeset.layout.page import PageResult, layout_page
@@ -21,20 +21,27 @@ class RenderResult:
     report: dict
     layout: PageResult
     size: int
+    accepted_images: list[str] = field(default_factory=list)   # digests passed to preflight
 
 
 def build(spec_path: Path, progress=None) -> tuple:
+    """Load and lay out a spec, then run the page checks (result.problems)."""
     spec = load_spec(spec_path)
-    return spec, layout_page(spec, progress)
+    return spec, layout_checked(spec, progress)
 
 
-def document_settings(spec, page=None) -> DocumentSettings:
-    from typeset import display as D
+def layout_checked(spec, progress=None) -> PageResult:
+    """Lay out a loaded spec and run every product check on the page."""
+    from typeset.checks import page_problems
 
-    accepted = []
-    for it in (page.items if page is not None else []):
-        if isinstance(it, D.Image) and it.accepted_low_ppi and it.ppi < 100:
-            accepted.append(f"{Path(it.path).name} {it.ppi:.0f} ppi")
+    result = layout_page(spec, progress)
+    if progress:
+        progress("checking the page")
+    result.problems = page_problems(spec, result)
+    return result
+
+
+def document_settings(spec) -> DocumentSettings:
     h = spec.header
     title = spec.name
     if h and h.paper:
@@ -45,7 +52,7 @@ def document_settings(spec, page=None) -> DocumentSettings:
                             subject=h.section if h else "", date=ps.date,
                             profile=get_profile(ps.profile), condition=ps.output_condition,
                             icc=ps.icc, bleed=ps.bleed, crop_marks=ps.crop_marks,
-                            accepted_low_resolution=", ".join(accepted))
+                            identity=spec.name)
 
 
 def output_name(spec) -> str:
@@ -62,14 +69,18 @@ def render(spec_path: Path, out_dir: Path, progress=None, preflight: bool | None
     pdf = out_dir / output_name(spec)
     if progress:
         progress(f"writing {pdf}")
-    size = render_pdf([result.page], result.faces, pdf, document_settings(spec, result.page))
+    placed: list = []
+    size = render_pdf([result.page], result.faces, pdf, document_settings(spec), placed)
+    # the spec's acceptances, passed explicitly: each accepted photo by the digest of its samples
+    accept = sorted({digest for item, digest in placed if item.accepted_low_ppi})
     data = report_data(result, spec.name)
     run_preflight = spec.print.preflight if preflight is None else preflight
     if run_preflight:
         if progress:
             progress(f"preflight {pdf.name}")
-        checks = run_checks(pdf, spec.print.profile, max_ink=spec.print.max_ink)
+        checks = run_checks(pdf, spec.print.profile, max_ink=spec.print.max_ink,
+                            accept_low_resolution=accept)
         data["preflight"] = [c.as_dict() for c in checks]
     rp = out_dir / f"{spec.name}.report.json"
     write_report(data, rp)
-    return RenderResult(pdf, rp, data, result, size)
+    return RenderResult(pdf, rp, data, result, size, accept)

@@ -4,8 +4,14 @@
         page_regression.check("layouts/front.yaml")
 
 It renders the spec, compares the display-list snapshot (pytest-regressions' data_regression,
-rounded YAML) and the page image (pypdfium2, exact up to anti-aliasing) with the references
-stored beside the test. On a mismatch it writes `<name>.obtained.png` and `<name>.diff.png`
+rounded YAML: any change of text, font, size or position beyond the rounding fails) and the
+page image (pypdfium2, grey, 72 dpi) with the references stored beside the test.
+
+What the image comparison tolerates is the `typeset diff` default, nothing more: a change
+fails when pixels differ by 3 % tone or more (of full black) over 1 mm² or more of the page
+(about 8 pixels at 72 dpi); smaller differences are ignored. Change IMAGE_TONE / IMAGE_AREA
+on `PageRegression` to tighten or loosen it. pdfium is pinned, so unchanged pages render to
+identical pixels and the tolerance only matters for real changes too small to see. On a mismatch it writes `<name>.obtained.png` and `<name>.diff.png`
 (changed regions outlined in red) next to the reference. `--force-regen` rewrites references.
 """
 
@@ -15,10 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from typeset.review.diff import compare
+from typeset.review.diff import DEFAULT_AREA, DEFAULT_TONE, compare
 
 IMAGE_DPI = 72        # reference images: small to store, still several pixels per character
-MAX_CHANGED = 0       # changed pixels tolerated: none (pdfium output is pinned and deterministic)
 
 
 class PageMismatch(AssertionError):
@@ -26,6 +31,9 @@ class PageMismatch(AssertionError):
 
 
 class PageRegression:
+    IMAGE_TONE = DEFAULT_TONE     # % tone: smaller pixel differences are not a change
+    IMAGE_AREA = DEFAULT_AREA     # mm²: smaller changed areas are not a change
+
     def __init__(self, data_regression, reference_dir: Path, out_dir: Path,
                  force_regen: bool = False) -> None:
         self.data_regression = data_regression
@@ -53,8 +61,8 @@ class PageRegression:
             self._check_display(result, name)
             return result
         with Image.open(ref) as stored:
-            diff = compare(stored.copy(), page, IMAGE_DPI)
-        mismatch = not diff.same_size or diff.changed_pixels > MAX_CHANGED
+            diff = compare(stored.copy(), page, IMAGE_DPI, self.IMAGE_TONE, self.IMAGE_AREA)
+        mismatch = not diff.same
         if mismatch:
             obtained = ref.with_name(f"{name}-page.obtained.png")
             diff_png = ref.with_name(f"{name}-page.diff.png")
@@ -65,7 +73,8 @@ class PageRegression:
             where = "; ".join(str(r) for r in diff.regions[:5])
             raise PageMismatch(
                 f"page image of {spec.name} changed: {diff.changed_pixels} pixels, "
-                f"{diff.changed_area_mm2:.1f} mm² in {len(diff.regions)} regions ({where}). "
+                f"{diff.changed_area_mm2:.1f} mm² in {len(diff.regions)} regions ({where}; "
+                f"{diff.tolerance()}). "
                 f"See {diff_png}; run with --force-regen if the change is intended.")
         return result
 

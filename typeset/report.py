@@ -10,9 +10,14 @@ from typeset.layout.page import PageResult
 
 def report_data(result: PageResult, spec_name: str) -> dict:
     stories = []
+    problems = [p.as_dict() for p in result.problems]
+    troubled = {p["block"] for p in problems}
     for r in result.reports:
+        status = r.status
+        if status != "overflow" and r.id in troubled:
+            status = "problem"     # never "ok" for a block with a page problem
         stories.append({
-            "id": r.id, "kind": r.kind, "status": r.status,
+            "id": r.id, "kind": r.kind, "status": status,
             "capacity_lines": r.capacity_lines, "used_lines": r.used_lines,
             "empty_lines": r.empty_lines, "overflow_lines": r.overflow_lines,
             "overflow_chars": r.overflow_chars, "overflow_text": r.overflow_text,
@@ -32,9 +37,12 @@ def report_data(result: PageResult, spec_name: str) -> dict:
         "spec": spec_name,
         "stories": stories,
         "overflow": any(s["status"] == "overflow" for s in stories),
+        "problems": problems,
+        "ok": not problems and not any(s["status"] in ("overflow", "problem") for s in stories),
         "missing_glyphs": missing,
         "fallback_glyphs": fallback,
         "normalised": dict(sorted(normalised.items())),
+        "adjusted": [f"{n.owner}: {n.detail}" for n in comp.notices if n.kind == "shrunk"],
     }
 
 
@@ -55,16 +63,38 @@ def format_table(data: dict) -> str:
         out.append("  ".join(c + " " * (widths[i] - _w(c)) for i, c in enumerate(r)).rstrip())
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
+    problems = data.get("problems", [])
+    if problems:
+        out.append("")
+        out.append(_table([("problem", "block", "where", "what")]
+                          + [(p["check"], p["block"], p["where"] or "-", p["detail"])
+                             for p in problems]))
+        for p in problems:
+            out.append(f"  {p['block']} {p['check']}: fix: {p['fix']}")
     for s in data["stories"]:
         if s["overflow_text"]:
             snippet = s["overflow_text"][:40] + ("…" if len(s["overflow_text"]) > 40 else "")
             out.append(f"  {s['id']}: did not fit: {snippet}")
         for issue in s["issues"]:
+            if issue.startswith("overfull") and problems:
+                continue   # the problem table has it, with its grid position
             out.append(f"  {s['id']}: {issue}")
+    for a in data.get("adjusted", []):
+        out.append(f"  {a}")
     for ch, where in data["fallback_glyphs"].items():
         out.append(f"  fallback font: {ch} ({where})")
     for m in data["missing_glyphs"]:
         out.append(f"  missing glyph: {m}")
+    return "\n".join(out)
+
+
+def _table(rows: list[tuple]) -> str:
+    widths = [max(_w(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for n, r in enumerate(rows):
+        out.append("  ".join(c + " " * (widths[i] - _w(c)) for i, c in enumerate(r)).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)
 
 

@@ -86,6 +86,8 @@ class Face:
     ps_name: str = ""
     _adv: dict[str, int] = field(default_factory=dict, repr=False)
     _gid: dict[str, int] = field(default_factory=dict, repr=False)
+    _shaped: dict[str, list] = field(default_factory=dict, repr=False)
+    _ink: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     @property
     def key(self) -> str:
@@ -116,6 +118,41 @@ class Face:
             a = self.gid_advance(g) if g else 1000
             self._adv[ch] = a
         return a
+
+    def ink(self, ch: str) -> tuple[int, int]:
+        """Left and right edge of the ink of `ch` from its origin, 1/1000 em ((0, advance)
+        for a blank or missing glyph)."""
+        cached = self._ink.get(ch)
+        if cached is not None:
+            return cached
+        g = self.gid(ch)
+        ext = self.hb_font.get_glyph_extents(g) if g else None
+        if not ext or ext.width == 0:
+            value = (0, self.advance(ch))
+        else:
+            value = (round(ext.x_bearing * 1000 / self.upem),
+                     round((ext.x_bearing + ext.width) * 1000 / self.upem))
+        self._ink[ch] = value
+        return value
+
+    def shape(self, text: str) -> list[tuple[int, int, int, int]]:
+        """Shape a Latin run with HarfBuzz (kerning on, ligatures off so every glyph stands for
+        one character): [(gid, cluster, x advance, x offset)] in 1/1000 em."""
+        import uharfbuzz as hb
+
+        cached = self._shaped.get(text)
+        if cached is not None:
+            return cached
+        buf = hb.Buffer()
+        buf.add_str(text)
+        buf.direction, buf.script, buf.language = "ltr", "Latn", "en"
+        hb.shape(self.hb_font, buf, {"kern": True, "liga": False, "clig": False})
+        k = 1000 / self.upem
+        out = [(info.codepoint, info.cluster, round(pos.x_advance * k), round(pos.x_offset * k))
+               for info, pos in zip(buf.glyph_infos, buf.glyph_positions)]
+        if len(self._shaped) < 20000:
+            self._shaped[text] = out
+        return out
 
     def gid_advance(self, gid: int) -> int:
         return round(self.hb_font.get_glyph_h_advance(gid) * 1000 / self.upem)

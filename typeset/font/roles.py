@@ -61,6 +61,18 @@ class FontChain:
     def advance(self, ch: str) -> int:
         return self.face_for(ch).advance(ch)
 
+    def ink(self, ch: str) -> tuple[int, int]:
+        """Left and right edge of the ink of `ch` from its origin, 1/1000 em."""
+        return self.face_for(ch).ink(ch)
+
+    def shape(self, text: str) -> list[tuple[int, int, int, int]] | None:
+        """HarfBuzz glyphs of a Latin run in the first face: (gid, cluster, advance, x offset)
+        in 1/1000 em, kerning applied; None when that face lacks a character of the run."""
+        face = self.primary
+        if not all(face.has(ch) for ch in text):
+            return None
+        return face.shape(text)
+
 
 class FontBook:
     """All roles of a page, opened on first use."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typeset import display as D
 from typeset.errors import InputError
+from typeset.layout.headline import shrink_to_fit
 from typeset.layout.compose import Composer
 from typeset.layout.flow import Frame
 from typeset.layout.grid import BASELINE_RATIO, Grid
 from typeset.layout.headline import DisplayStyle, break_display, place_x, set_display
 from typeset.layout.story import ElementFit, FlowPiece, StoryReport, flow_balanced
-from typeset.spec.content import Content, load_content
+from typeset.spec.content import Content
 from typeset.spec.model import BlockSpec, Placement
-from typeset.units import parse_length
 
 HEADLINE_PART_GAP = 0.35   # space between 引题, 主题 and 副题, in units of the title size
 BOX_RULE = 0.5             # pt, frame of a boxed article (正线 weight, ≥ 0.3 pt for print)
@@ -31,13 +31,9 @@ def default_title_size(columns: int) -> float:
 
 
 def opt_size(block: BlockSpec, key: str, default: float) -> float:
-    if key not in block.options:
-        return default
-    try:
-        return parse_length(block.options[key])
-    except ValueError as exc:
-        r = block.options["_reader"]
-        raise r.error(key, str(exc)) from None
+    """A size option of the block, or `default` when the spec leaves it unset."""
+    v = getattr(block.opts, key, None)
+    return default if v is None else v
 
 
 def column_frames(grid: Grid, place: Placement, inset: float = 0.0) -> list[Frame]:
@@ -56,6 +52,14 @@ def headline_block(composer: Composer, grid: Grid, parts: list[tuple[str, Displa
     set_parts = []
     for text, style in parts:
         if text:
+            fitted = shrink_to_fit(composer, text, style, width)
+            if fitted.size < style.size:
+                from typeset.layout.compose import Notice
+
+                composer.notices.append(Notice(
+                    "shrunk", owner, f"headline “{text[:16]}” set at {fitted.size:g} pt instead "
+                    f"of {style.size:g} pt to fit its {width:.0f} pt measure"))
+            style = fitted
             set_parts.append((break_display(composer, text, style, width), style))
     height = 0.0
     for n, (texts, style) in enumerate(set_parts):
@@ -83,7 +87,8 @@ def headline_block(composer: Composer, grid: Grid, parts: list[tuple[str, Displa
 
 
 def body_pieces(content: Content, byline_mode: str = "top") -> list[FlowPiece]:
-    """The flow of an article: byline, paragraphs with jump lines, subheads."""
+    """The flow of an article: byline (on top, or after the body with byline_mode "bottom"),
+    paragraphs with jump lines, subheads."""
     meta = content.meta
     pieces: list[FlowPiece] = []
     if meta.get("byline") and byline_mode == "top":
@@ -104,59 +109,63 @@ def body_pieces(content: Content, byline_mode: str = "top") -> list[FlowPiece]:
         pieces.append(FlowPiece("para", runs, indent=indent))
     if meta.get("continues_on") and pieces and pieces[-1].kind == "para":
         pieces[-1].runs.append((f"（下转{meta['continues_on']}版）", "hei"))
+    if meta.get("byline") and byline_mode == "bottom":
+        pieces.append(FlowPiece("byline", [(meta["byline"], "kai")], style=None, align="right"))
     return pieces
 
 
 def layout_article(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> StoryReport:
-    content = load_content(block.source, "article")
+    content: Content = block.content
+    o = block.opts
     report = StoryReport(block.id, "article")
     place = block.place
     x, _, width, _ = grid.rect(place)
-    boxed = bool(block.options.get("box", False))
+    boxed = o.box
     inset = BOX_PADDING_CHARS * grid.size if boxed else 0.0
-    size_title = opt_size(block, "title_size", default_title_size(place.columns))
+    size_title = opt_size(block, "title_size", default_title_size(o.title_columns or place.columns))
     size_sub = opt_size(block, "subtitle_size", max(grid.size * 1.5, round(size_title * 0.45)))
     size_kicker = opt_size(block, "kicker_size", size_sub)
-    align = block.options.get("align", "center")
-    if align not in ("center", "left", "right"):
-        raise block.options["_reader"].error("align", "must be center, left or right")
+    align = o.align
     meta = content.meta
     if not meta.get("title") and not meta.get("continued_from"):
         raise InputError(str(block.source), "an article needs a title in its front matter",
                          line=1, field="title", hint="add `title: …` between the --- lines "
                          "(only a continuation with continued_from may go without)")
     parts = [
-        (meta.get("kicker", ""), DisplayStyle(size_kicker, block.options.get("kicker_font", "kai"), align)),
-        (meta.get("title", ""), DisplayStyle(size_title, block.options.get("title_font", "song-bold"), align)),
-        (meta.get("subtitle", ""), DisplayStyle(size_sub, block.options.get("subtitle_font", "kai"), align)),
+        (meta.get("kicker", ""), DisplayStyle(size_kicker, o.kicker_font, align)),
+        (meta.get("title", ""), DisplayStyle(size_title, o.title_font, align)),
+        (meta.get("subtitle", ""), DisplayStyle(size_sub, o.subtitle_font, align)),
     ]
-    if block.options["_reader"].boolean("title_vertical", False):
+    if o.title_vertical:
         return _layout_vertical(block, grid, composer, page, content, report, size_title)
-    fixed = block.options.get("headline_lines")
-    if fixed is not None and (isinstance(fixed, bool) or not isinstance(fixed, int) or fixed < 1):
-        raise block.options["_reader"].error("headline_lines", "must be a whole number of lines")
+    head_cols = o.title_columns or place.columns
+    head_w = grid.span_width(head_cols)
     used = 0
     if any(text for text, _ in parts):
-        used, natural = headline_block(composer, grid, parts, x + inset, width - 2 * inset,
-                                       place.line, fixed, block.id, page)
+        used, natural = headline_block(composer, grid, parts, x + inset, head_w - 2 * inset,
+                                       place.line, o.headline_lines, block.id, page)
         report.elements.append(ElementFit("headline", used, natural, "headline_lines",
-                                          fixed is not None))
+                                          o.headline_lines is not None))
     if used >= place.lines:
-        raise block.options["_reader"].error(
+        raise block.error(
             "lines", f"the headline needs {used} lines and leaves no room for the body",
             hint="make the block taller or set headline_lines")
     if block.frames:
         frames = [f for p in block.frames for f in column_frames(grid, p, inset)]
     else:
-        body = Placement(place.column, place.columns, place.line + used, place.lines - used)
-        frames = column_frames(grid, body, 0.0)
+        under = Placement(place.column, head_cols, place.line + used, place.lines - used)
+        frames = column_frames(grid, under, 0.0)
+        if head_cols < place.columns:
+            # title_columns: the columns beside the headline start at the block's top
+            frames += column_frames(grid, Placement(place.column + head_cols,
+                                                    place.columns - head_cols, place.line,
+                                                    place.lines), 0.0)
         if boxed:
             frames[0].x += inset
             frames[0].width -= inset
             frames[-1].width -= inset
-    pieces = body_pieces(content, block.options.get("byline", "top"))
-    balance = block.options["_reader"].boolean("balance", True)
-    flow_balanced(pieces, frames, grid, composer, block.id, report, page, balance)
+    pieces = body_pieces(content, o.byline)
+    flow_balanced(pieces, frames, grid, composer, block.id, report, page, o.balance)
     if boxed:
         bx, by, bw, bh = grid.rect(place)
         page.items.append(D.Rect(bx, by - grid.spec.line_gap / 2, bw, bh + grid.spec.line_gap,
@@ -171,13 +180,12 @@ def _layout_vertical(block: BlockSpec, grid: Grid, composer: Composer, page: D.P
     from typeset.layout.vertical import set_vertical, vertical_lines
 
     place = block.place
-    r = block.options["_reader"]
     col_w = grid.spec.column_width
     size = min(size_title, col_w * 0.8)
     title = content.meta.get("title", "")
     used = vertical_lines(grid, title, size)
     if used > place.lines or place.columns < 2:
-        raise r.error("title_vertical", f"a vertical title of {len(title)} characters at "
+        raise block.error("title_vertical", f"a vertical title of {len(title)} characters at "
                       f"{size:g} pt needs {used} lines in one column and at least two columns",
                       hint="make the block taller or wider, or set title_size smaller")
     band_top = grid.line_top(place.line)
@@ -185,7 +193,7 @@ def _layout_vertical(block: BlockSpec, grid: Grid, composer: Composer, page: D.P
     from typeset.layout.vertical import vertical_height
 
     top = band_top + (height - vertical_height(title, size)) / 2
-    set_vertical(composer, title, size, block.options.get("title_font", "song-bold"),
+    set_vertical(composer, title, size, block.opts.title_font,
                  grid.column_x(place.column), col_w, top, block.id, page)
     frames = []
     if place.lines - used > 0:
@@ -199,6 +207,6 @@ def _layout_vertical(block: BlockSpec, grid: Grid, composer: Composer, page: D.P
     for key in ("kicker", "subtitle"):
         if content.meta.get(key):
             pieces.append(FlowPiece("byline", [(content.meta[key], "kai")], align="left"))
-    pieces += body_pieces(content, block.options.get("byline", "top"))
+    pieces += body_pieces(content, block.opts.byline)
     flow_balanced(pieces, frames, grid, composer, block.id, report, page, False)
     return report

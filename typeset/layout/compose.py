@@ -85,8 +85,20 @@ class Composer:
             if atom.cls == INDENT:
                 continue
             chain = self.fonts.chain(atom.style)
-            for g in atom.glyphs:
+            for n, g in enumerate(atom.glyphs):
                 char = g.char
+                dx = g.dx + n * pa.spacing
+                if g.gid:
+                    # a glyph HarfBuzz chose (Latin runs: kerning, the font's own forms)
+                    face = chain.primary
+                    self.fonts_used[face.key] = face
+                    run = runs.get(face.key)
+                    if run is None:
+                        run = runs[face.key] = D.GlyphRun(face.key, size, baseline, [], color,
+                                                          role, owner)
+                        order.append(face.key)
+                    run.glyphs.append(D.Glyph(round(x + (pa.x + dx) * scale, 3), g.gid, g.text))
+                    continue
                 if not chain.has(char):
                     self.missing.append(Notice(
                         "missing-glyph", owner,
@@ -100,9 +112,19 @@ class Composer:
                 if run is None:
                     run = runs[key] = D.GlyphRun(key, size, baseline, [], color, role, owner)
                     order.append(key)
-                gx = x + (pa.x + g.dx) * scale
+                gx = x + (pa.x + dx) * scale
                 gid = face.gid(char)
                 run.glyphs.append(D.Glyph(round(gx, 3), gid, g.text))
+        if line.hyphen_x is not None and line.atoms:
+            # the hyphen of a word broken at a hyphenation point (not a character of the copy)
+            atom = p.atoms[line.atoms[-1].index]
+            face = self.fonts.chain(atom.style).face_for("-")
+            self.fonts_used[face.key] = face
+            run = runs.get(face.key)
+            if run is None:
+                run = runs[face.key] = D.GlyphRun(face.key, size, baseline, [], color, role, owner)
+                order.append(face.key)
+            run.glyphs.append(D.Glyph(round(x + line.hyphen_x * scale, 3), face.gid("-"), "-"))
         return [runs[k] for k in order]
 
 

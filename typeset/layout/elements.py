@@ -11,9 +11,7 @@ from typeset.layout.grid import BASELINE_RATIO, Grid
 from typeset.layout.headline import DisplayStyle, place_x, set_display
 from typeset.layout.photo import ERROR_PPI, fit_photo, open_photo
 from typeset.layout.story import ElementFit, FlowPiece, StoryReport, flow_balanced, flow_story
-from typeset.spec.content import load_content
 from typeset.spec.model import BlockSpec, Placement
-from typeset.units import parse_length
 
 MASTHEAD_SIZE = 20.0           # pt, between 三号 and 二号 (typesetting-rules §4.3a)
 MASTHEAD_FILL = 0.6            # the masthead's type fills 60 % of its band's height: air around it
@@ -21,7 +19,6 @@ MASTHEAD_TINT = (0.0, 0.0, 0.0, 0.15)   # K15 panel: light enough for K100 type 
 BRIEF_TITLE_SIZE = 10.5        # 五号 黑体 item titles (§4.8)
 SUPPORTED_MODES = ("L", "RGB", "CMYK")   # 8-bit photo modes that convert cleanly for print
 LEAD_IN = "本报讯"              # a brief's dateline, set in 黑体 up to the colon
-RULE_WEIGHTS = {"正线": 0.5, "反线": 1.5, "thin": 0.5, "thick": 1.5}
 HEADER_RULE = 0.75             # 眉线 under the page header (0.5–1 pt)
 CAPTION_ROLE = "kai"
 CAPTION_TRIAL_LINES = 200      # a tall trial frame for measuring a caption's natural lines
@@ -37,22 +34,25 @@ def _lead_in_runs(text: str) -> list[tuple[str, str]]:
 
 
 def layout_briefs(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> StoryReport:
-    content = load_content(block.source, "briefs")
-    r = block.options["_reader"]
+    content = block.content
+    o = block.opts
     report = StoryReport(block.id, "briefs")
     place = block.place
     x, y, width, _ = grid.rect(place)
-    masthead = block.options.get("masthead", content.meta.get("masthead", ""))
+    masthead = o.masthead if o.masthead is not None else content.meta.get("masthead", "")
     used = 0
     if masthead:
         natural = masthead_lines(grid)
-        used = r.integer("masthead_lines", natural, 1, place.lines)
+        used = o.masthead_lines if o.masthead_lines is not None else natural
         report.elements.append(ElementFit("masthead", used, natural, "masthead_lines",
-                                          "masthead_lines" in block.options))
-        style = block.options.get("masthead_style", "tint")
-        if style not in ("tint", "reverse", "rule"):
-            raise block.options["_reader"].error("masthead_style", "must be tint, reverse or rule")
-        _masthead(str(masthead), style, grid, composer, page, block.id, x, y, width, used)
+                                          o.masthead_lines is not None))
+        if used >= place.lines:
+            raise block.error("masthead_lines" if o.masthead_lines is not None else "lines",
+                              f"the masthead takes {used} lines of the block's {place.lines}, "
+                              "leaving no room for the briefs",
+                              hint="make the block taller or the masthead smaller")
+        _masthead(str(masthead), o.masthead_style, grid, composer, page, block.id, x, y, width,
+                  used)
     title_size = opt_size(block, "title_size", BRIEF_TITLE_SIZE)
     pieces: list[FlowPiece] = []
     for n, item in enumerate(content.items):
@@ -68,9 +68,8 @@ def layout_briefs(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page
                 pieces.append(FlowPiece("para", _lead_in_runs(part.text)))
     body = Placement(place.column, place.columns, place.line + used, place.lines - used)
     frames = [f for p in (block.frames or [body]) for f in column_frames(grid, p)]
-    flow_balanced(pieces, frames, grid, composer, block.id, report, page,
-                  r.boolean("balance", True))
-    if block.options.get("box"):
+    flow_balanced(pieces, frames, grid, composer, block.id, report, page, o.balance)
+    if o.box:
         _box(grid, place, page, block.id)
     return report
 
@@ -113,14 +112,13 @@ def _box(grid: Grid, place: Placement, page: D.Page, owner: str, weight: float =
 
 
 def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> StoryReport:
-    r = block.options["_reader"]
+    o = block.opts
     place = block.place
     x, y, width, height = grid.rect(place)
     report = StoryReport(block.id, "photo")
     meta, parts = {}, []
-    if "caption_path" in block.options:
-        content = load_content(block.options["caption_path"], "photo")
-        meta, parts = content.meta, content.parts()
+    if block.caption is not None:
+        meta, parts = block.caption.meta, block.caption.parts()
     used = 0
     if meta.get("title"):
         size = opt_size(block, "title_size", 18.0 if place.columns >= 3 else 14.0)
@@ -131,56 +129,47 @@ def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page)
     if meta.get("credit"):
         caption_pieces.append(FlowPiece("byline", [(meta["credit"], CAPTION_ROLE)], align="right"))
     caption_need = _caption_lines(caption_pieces, x, width, grid, composer, block.id)
-    fixed_photo = "photo_lines" in block.options
-    photo_lines = block.options.get("photo_lines")
-    if fixed_photo and (isinstance(photo_lines, bool) or not isinstance(photo_lines, int)
-                        or photo_lines < 2):
-        raise r.error("photo_lines", "must be a whole number of grid lines (2 or more)")
+    photo_lines = o.photo_lines
     if photo_lines is None:
         photo_lines = place.lines - used - caption_need
         if photo_lines < 2:
-            raise r.error("lines", f"title ({used} lines) and caption ({caption_need} lines) "
-                          f"leave no room for the photo in {place.lines} lines",
-                          hint="make the block taller")
+            raise block.error("lines", f"the block ({place.lines} lines) leaves no room for the "
+                              f"photo under its title ({used} lines) and caption "
+                              f"({caption_need} lines)", hint="make the block taller")
     caption_lines = place.lines - used - photo_lines
     if caption_lines < 0:
-        raise r.error("photo_lines", f"title ({used}) and photo ({photo_lines}) need more lines "
-                      f"than the block has ({place.lines})")
-    # photos keep their aspect ratio (contain) unless the spec asks to crop (fit: cover)
-    fit = r.choice("fit", "contain", ("cover", "contain"))
-    focus = block.options.get("focus", [0.5, 0.5])
-    if (not isinstance(focus, list) or len(focus) != 2
-            or not all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in focus)):
-        raise r.error("focus", "must be [x, y] with numbers from 0 to 1 (0.5, 0.5 is the centre)")
-    info = open_photo(block.source, r)
+        raise block.error("photo_lines", f"title ({used}) and photo ({photo_lines}) need more "
+                          f"lines than the block has ({place.lines})")
+    info = block.photo
     top = grid.line_top(place.line + used)
     box_h = photo_lines * grid.pitch - grid.spec.line_gap
-    item = fit_photo(info, x, top, width, box_h, fit, tuple(focus))
+    item = fit_photo(info, x, top, width, box_h, o.fit, tuple(o.focus))
     item.owner = block.id
     ps = composer.print_spec
     item.grey = ps.colour == "mono"
     item.max_ink, item.icc = ps.max_ink, ps.icc
-    item.accepted_low_ppi = r.boolean("accept_low_resolution", False)
+    item.accepted_low_ppi = o.accept_low_resolution
     if item.ppi < ERROR_PPI and not item.accepted_low_ppi:
-        raise r.error("photo", f"{block.source.name} has only {item.ppi:.0f} ppi at its placed "
-                      f"size; newsprint needs {ERROR_PPI} at the very least (200+ to look right)",
-                      hint="use a larger original, place it smaller, or set "
-                           "accept_low_resolution: true to print it anyway")
+        raise block.error("photo", f"{block.source.name} has only {item.ppi:.0f} ppi at its "
+                          f"placed size; newsprint needs {ERROR_PPI} at the very least (200+ to "
+                          "look right)", hint="use a larger original, place it smaller, or set "
+                          "accept_low_resolution: true to print it anyway")
     if info.mode not in SUPPORTED_MODES:
         why = {"P": "a palette (indexed-colour) image", "RGBA": "an image with transparency",
                "LA": "an image with transparency", "PA": "an image with transparency",
                "I;16": "a 16-bit image", "I;16B": "a 16-bit image", "I;16L": "a 16-bit image",
                "I": "a 32-bit integer image", "F": "a floating-point image",
                "1": "a 1-bit bitmap"}.get(info.mode, f"a {info.mode} image")
-        raise r.error("photo", f"{block.source.name} is {why}; print needs 8-bit grey, RGB or "
-                      "CMYK without transparency",
-                      hint="flatten it and save as an 8-bit JPEG (or TIFF) in RGB, CMYK or grey")
+        raise block.error("photo", f"{block.source.name} is {why}; print needs 8-bit grey, RGB "
+                          "or CMYK without transparency",
+                          hint="flatten it and save as an 8-bit JPEG (or TIFF) in RGB, CMYK or grey")
     page.items.append(item)
     report.issues += info.warnings
     natural_photo = grid.lines_for(width * info.height / info.width)
     report.elements.append(ElementFit(
-        "photo", photo_lines, natural_photo if fit == "contain" else photo_lines, "photo_lines",
-        fixed_photo, f"{item.ppi:.0f} ppi" + ("" if fit == "contain" else ", cropped to fit")))
+        "photo", photo_lines, natural_photo if o.fit == "contain" else photo_lines, "photo_lines",
+        o.photo_lines is not None,
+        f"{item.ppi:.0f} ppi" + ("" if o.fit == "contain" else ", cropped to fit")))
     if caption_pieces:
         report.elements.append(ElementFit("caption", caption_lines, caption_need))
     if caption_lines and caption_pieces:
@@ -190,6 +179,8 @@ def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page)
     elif parts:
         report.overflow_text = "".join(p.text for p in parts)
         report.overflow_chars = len(report.overflow_text)
+    if o.box:
+        _box(grid, place, page, block.id)
     return report
 
 
@@ -207,11 +198,9 @@ def _caption_lines(pieces: list[FlowPiece], x: float, width: float, grid: Grid,
 
 
 def layout_rule(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> None:
-    r = block.options["_reader"]
-    weight = _weight(block, r)
+    weight = block.opts.weight
     x, y, w, h = grid.rect(block.place)
-    orientation = r.choice("orientation", "horizontal", ("horizontal", "vertical"))
-    if orientation == "horizontal":
+    if block.opts.orientation == "horizontal":
         ym = y + h / 2
         page.items.append(D.Rule(x, ym, x + w, ym, weight, D.K100, block.id))
     else:
@@ -221,30 +210,10 @@ def layout_rule(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) 
 
 
 def layout_box(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> None:
-    r = block.options["_reader"]
-    weight = _weight(block, r)
-    tint = block.options.get("tint")
-    fill = None
-    if tint is not None:
-        if isinstance(tint, bool) or not isinstance(tint, (int, float)) or not 0 <= tint <= 100:
-            raise r.error("tint", "must be a black percentage from 0 to 100, e.g. 10")
-        fill = (0.0, 0.0, 0.0, float(tint) / 100)
-    _box(grid, block.place, page, block.id, weight, fill)
+    tint = block.opts.tint
+    fill = None if tint is None else (0.0, 0.0, 0.0, float(tint) / 100)
+    _box(grid, block.place, page, block.id, block.opts.weight, fill)
     return None
-
-
-def _weight(block: BlockSpec, r) -> float:
-    raw = block.options.get("weight", 0.5)
-    if isinstance(raw, str) and raw in RULE_WEIGHTS:
-        return RULE_WEIGHTS[raw]
-    try:
-        w = parse_length(raw)
-    except ValueError as exc:
-        raise r.error("weight", f"{exc}; or 正线 / 反线") from None
-    if w < 0.3:
-        raise r.error("weight", f"{w:g} pt is too thin to print on newsprint (at least 0.3 pt)",
-                      hint="use 0.3pt or more")
-    return w
 
 
 def page_header(spec, grid: Grid, composer: Composer, page: D.Page) -> None:

@@ -150,6 +150,36 @@ def break_display(composer: Composer, text: str, style: DisplayStyle, width: flo
     return lines
 
 
+# A headline too long for its block (an unbreakable phrase: a long name, a Latin word) is set
+# smaller, but never below this share of its size: a 主题 shrunk further sinks to about the
+# 副题's size (0.45–0.6 of it) and loses its rank on the page. Past the floor the headline is
+# set at the floor and the overrun is reported (check "headline") for the editor to rewrite.
+HEADLINE_FLOOR = 0.7
+
+
+def display_width(composer: Composer, text: str, style: DisplayStyle) -> float:
+    """Natural width of a display line in pt."""
+    p = composer.prepare([(text, style.role)], "measure", indent=False, record=False)
+    return composer.natural_width(p) * style.size / EM
+
+
+def shrink_to_fit(composer: Composer, text: str, style: DisplayStyle, width: float) -> DisplayStyle:
+    """`style`, or the same at a smaller size (down to HEADLINE_FLOOR of it, in quarter points)
+    at which every line of the broken text fits `width`."""
+    from dataclasses import replace
+
+    floor = math.ceil(style.size * HEADLINE_FLOOR * 4) / 4
+    size = style.size
+    for _ in range(8):
+        s = replace(style, size=size)
+        widest = max((display_width(composer, t, s) for t in break_display(composer, text, s, width)),
+                     default=0.0)
+        if widest <= width + 0.01 or size <= floor:
+            return s
+        size = max(floor, min(size - 0.25, math.floor(size * width / widest * 4) / 4))
+    return replace(style, size=size)
+
+
 def set_display(composer: Composer, text: str, style: DisplayStyle, owner: str,
                 role: str = "headline") -> SetDisplayLine:
     """Compose one display line (no justification) and return a drawer for it."""

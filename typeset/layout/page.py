@@ -20,13 +20,14 @@ class PageResult:
     composer: Composer
     grid: Grid
     faces: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)   # checks.Problem rows, filled by the pipeline
 
 
 LAYOUTS = {"article": layout_article}
 
 
 def layout_page(spec: Spec, progress=None) -> PageResult:
-    roles, source = load_roles(spec.fonts)
+    roles, source = spec.roles if spec.roles is not None else load_roles(spec.fonts)
     book = FontBook(roles, source)
     composer = Composer(book, spec.text, print_spec=spec.print)
     grid = Grid.on_page(spec.grid, spec.page)

@@ -1,10 +1,16 @@
 """Vertical headlines (竖排标题): one column wide, characters top to bottom, punctuation in its
-vertical presentation forms (Unicode CJK Vertical Forms), copied back as the original text."""
+vertical presentation forms (Unicode CJK Vertical Forms), copied back as the original text.
+
+Characters come from the role's font chain with its fallback faces, like horizontal text; a
+character no face has is drawn as the missing-character mark 〓 and reported as a missing glyph,
+with the same message. Each glyph keeps its original character as its text, so the PDF can
+say (ActualText) what a shared vertical form or a 〓 stands for."""
 
 from __future__ import annotations
 
 from typeset import display as D
-from typeset.layout.compose import Composer
+from typeset.font.roles import MISSING_MARK
+from typeset.layout.compose import Composer, Notice
 from typeset.layout.grid import BASELINE_RATIO, Grid
 
 # Horizontal punctuation → vertical presentation form (U+FE10–FE19, U+FE30–FE4F).
@@ -31,13 +37,19 @@ def set_vertical(composer: Composer, text: str, size: float, role: str, x: float
     text = normalize(text.strip())[0]
     chain = composer.fonts.chain(role)
     y = top
-    for ch in text:
+    for i, ch in enumerate(text):
         if ch.isspace():
             y += SPACE_EM * size
             continue
         form = VERTICAL_FORMS.get(ch, ch)
         if not chain.has(form):
             form = ch
+        if not chain.has(form):
+            composer.missing.append(Notice(
+                "missing-glyph", owner,
+                f"U+{ord(ch):04X} {ch} (character {i + 1} of “{text[:12]}”) is in no font of "
+                f"role '{role}'; drawn as {MISSING_MARK}"))
+            form = chain.drawable(form)
         face = chain.face_for(form)
         composer.fonts_used[face.key] = face
         adv = face.advance(form) * size / 1000

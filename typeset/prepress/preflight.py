@@ -1,8 +1,12 @@
 """Preflight: check any PDF against a print profile, the way a printing house's prepress would.
 
-Structure is read with pikepdf (qpdf); image resolution with poppler's `pdfimages -list`; total
-ink by rendering the trimmed page with Ghostscript's CMYK device. Each check gives a figure and
-PASS, WARN or FAIL.
+The file alone is judged. Structure is read with pikepdf (qpdf); every content stream (pages,
+form XObjects, annotation appearances, Type 3 glyph procedures, tiling patterns, inline images)
+is walked with its graphics state by `walk.py`, so colour, text colour, printed rule weights,
+fonts and effective image resolution are found wherever they are used; total ink comes from
+rendering the trimmed page with Ghostscript's CMYK device. Each check gives a figure and PASS,
+WARN or FAIL. Nothing in the PDF can excuse a failure: low-resolution images are accepted only
+by name, passed in by the caller (`render` from the spec, or `--accept-low-resolution`).
 """
 
 from __future__ import annotations
@@ -11,17 +15,19 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 
+from typeset.errors import InputError
 from typeset.prepress.profiles import PdfProfile, get_profile
+from typeset.prepress.walk import DIGEST_CHARS, Findings, ImageUse, Walker
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 INK_DPI = 50                 # resolution of the total-ink render: enough for photos and tints
 SMALL_TEXT = 14.0            # pt: text below 四号 must print on one plate (§5 #7)
-ACCEPTED_KEY = "/TypesetAcceptedLowResolution"
 
 
 @dataclass
@@ -36,28 +42,72 @@ class Check:
                 "detail": self.detail}
 
 
-def run_checks(pdf_path: Path, profile_name: str = "pdf-x1a", max_ink: int | None = None) -> list[Check]:
+def run_checks(pdf_path: Path, profile_name: str = "pdf-x1a", max_ink: int | None = None,
+               accept_low_resolution: Iterable[str] = ()) -> list[Check]:
+    """Every check of `pdf_path` against a profile. Only the file is judged: images below the
+    profile's resolution floor pass (as a WARN) only when named in `accept_low_resolution`
+    (resource name or sample digest, as printed in the images row), never by a key in the file."""
     profile = get_profile(profile_name)
     limit = max_ink if max_ink is not None else profile.max_ink
-    try:
-        pdf = pikepdf.open(str(pdf_path))
-    except (pikepdf.PdfError, OSError) as exc:
-        return [Check("open", FAIL, "-", f"not a readable PDF: {exc}")]
+    accept = frozenset(accept_low_resolution)
+    pdf = open_pdf(pdf_path)
     with pdf:
-        checks = [
-            _version(pdf, profile),
-            _output_intent(pdf, profile),
-            _pdfx_keys(pdf, profile),
-            _boxes(pdf),
-            _fonts(pdf),
-            _forbidden(pdf, profile),
-        ]
-        colour, text, rules = _content(pdf, profile)
-        checks += [colour, text, rules]
-        accepted = str(pdf.docinfo.get(ACCEPTED_KEY, "")) if pdf.docinfo else ""
-    checks.append(_images(pdf_path, profile, accepted))
+        try:
+            found = Walker(profile, SMALL_TEXT).walk_pdf(pdf)
+            checks = [
+                _version(pdf, profile),
+                _output_intent(pdf, profile),
+                _pdfx_keys(pdf, profile),
+                _boxes(pdf),
+                _fonts(found),
+                _forbidden(pdf, profile, found),
+            ]
+        except (pikepdf.PdfError, ValueError, KeyError, AttributeError, TypeError, IndexError) as exc:
+            raise InputError(str(pdf_path), f"the PDF's structure cannot be read ({exc})",
+                             hint="export the PDF again; preflight judges only complete PDFs") from None
+        checks += list(_content(found, profile))
+        checks.append(_images(found, profile, accept))
     checks.append(_total_ink(pdf_path, limit))
     return checks
+
+
+def open_pdf(pdf_path: Path) -> pikepdf.Pdf:
+    """Open a PDF for preflight, or raise InputError saying plainly why it cannot be checked."""
+    path = Path(pdf_path)
+    if not path.exists():
+        raise InputError(str(path), "file not found")
+    if not path.is_file():
+        raise InputError(str(path), "is not a file", hint="give the path of a PDF file")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be read ({exc.strerror})") from None
+    if b"%PDF-" not in head:
+        raise InputError(str(path), "is not a PDF (no %PDF- header)",
+                         hint="preflight checks PDF files; render a page spec with `typeset render`")
+    try:
+        pdf = pikepdf.open(str(path))
+    except (pikepdf.PdfError, OSError, ValueError) as exc:
+        raise InputError(str(path), f"is a damaged or truncated PDF ({_short(exc)})",
+                         hint="export or download the PDF again") from None
+    try:
+        pages = len(pdf.pages)
+        warnings = pdf.get_warnings()
+    except pikepdf.PdfError as exc:
+        pages, warnings = 0, [str(exc)]
+    if warnings or pages == 0:
+        pdf.close()
+        why = _short(Exception(warnings[-1])) if warnings else "no pages"
+        raise InputError(str(path), f"is a damaged or truncated PDF ({why})",
+                         hint="export or download the PDF again; qpdf had to repair it, so what "
+                              "prints is not known") from None
+    return pdf
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) < 160 else text[:157] + "…"
 
 
 def _version(pdf, profile: PdfProfile) -> Check:
@@ -131,20 +181,23 @@ def _boxes(pdf) -> Check:
     return Check("page boxes", FAIL if problems else PASS, fig, "; ".join(problems))
 
 
-def _fonts(pdf) -> Check:
-    seen: dict = {}
-    for page in pdf.pages:
-        for name, font in (page.resources.get("/Font") or {}).items():
-            seen[font.objgen] = font
+def _fonts(found: Findings) -> Check:
+    """Every font in the resources of every stream walked: pages, forms, annotation
+    appearances, Type 3 glyph procedures, patterns."""
+    seen = found.fonts
     problems, names = [], []
-    for font in seen.values():
-        base = str(font.get("/BaseFont", "?"))
+    for font, where in seen.values():
+        # where = "<stream> <resource name>"; the name stands in for a missing /BaseFont
+        base = str(font.get("/BaseFont", where.rsplit(" ", 1)[-1]))
+        if "›" in where or "annotation" in where:
+            base = f"{base} (in {where.rsplit(' ', 1)[0]})"
         names.append(base)
         subtype = font.get("/Subtype")
         if subtype == "/Type3":
             problems.append(f"{base}: Type 3 font")
             continue
-        desc_font = font.DescendantFonts[0] if subtype == "/Type0" else font
+        desc_font = font.DescendantFonts[0] if subtype == "/Type0" and "/DescendantFonts" in font \
+            else font
         desc = desc_font.get("/FontDescriptor")
         if desc is None or not any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
             problems.append(f"{base}: not embedded")
@@ -152,13 +205,14 @@ def _fonts(pdf) -> Check:
             problems.append(f"{base}: embedded whole, not as a subset")
         if "/ToUnicode" not in font:
             problems.append(f"{base}: no ToUnicode (text cannot be copied)")
-    fig = f"{len(seen)} fonts, {len(seen) - len([p for p in problems if 'not embedded' in p])} embedded"
+    bad = len([p for p in problems if "not embedded" in p or "Type 3" in p])
+    fig = f"{len(seen)} fonts, {len(seen) - bad} embedded"
     status = FAIL if any("not embedded" in p or "Type 3" in p for p in problems) else \
         (WARN if problems else PASS)
     return Check("fonts", status, fig, "; ".join(problems))
 
 
-def _forbidden(pdf, profile: PdfProfile) -> Check:
+def _forbidden(pdf, profile: PdfProfile, found: Findings) -> Check:
     problems = []
     if pdf.is_encrypted:
         problems.append("encrypted")
@@ -171,112 +225,77 @@ def _forbidden(pdf, profile: PdfProfile) -> Check:
     for n, page in enumerate(pdf.pages, 1):
         if page.obj.get("/Annots"):
             problems.append(f"page {n}: annotations")
-        if not profile.allow_transparency:
-            for gs in (page.resources.get("/ExtGState") or {}).values():
-                if gs.get("/SMask", "/None") != "/None" or float(gs.get("/ca", 1)) < 1 \
-                        or float(gs.get("/CA", 1)) < 1:
-                    problems.append(f"page {n}: transparency")
-            if page.obj.get("/Group") is not None:
-                problems.append(f"page {n}: transparency group")
+        if not profile.allow_transparency and page.obj.get("/Group") is not None:
+            problems.append(f"page {n}: transparency group")
+    problems += found.transparency
+    problems += found.broken
     return Check("forbidden features", FAIL if problems else PASS,
-                 "none" if not problems else str(len(problems)), "; ".join(sorted(set(problems))))
+                 "none" if not problems else str(len(set(problems))), _first(sorted(set(problems))))
 
 
-_RGB_SPACES = ("/DeviceRGB", "/CalRGB", "/Lab")
-
-
-def _space_name(cs) -> str:
-    if isinstance(cs, pikepdf.Array) and len(cs):
-        head = str(cs[0])
-        if head == "/ICCBased":
-            n = int(cs[1].get("/N", 0))
-            return {1: "/ICCGray", 3: "/ICCRGB", 4: "/ICCCMYK"}.get(n, "/ICCBased")
-        if head in ("/Indexed",):
-            return "/Indexed" + _space_name(cs[1])
-        return head
-    return str(cs)
-
-
-def _content(pdf, profile: PdfProfile) -> tuple[Check, Check, Check]:
-    """Walk every content stream: colour operators, text colours and sizes, rule weights."""
-    rgb_uses: list[str] = []
-    text_bad: list[str] = []
-    thin: list[str] = []
-    text_runs = k_only = 0
-    min_rule = profile.min_rule
-    for n, page in enumerate(pdf.pages, 1):
-        res = page.resources
-        for name, cs in (res.get("/ColorSpace") or {}).items():
-            sn = _space_name(cs)
-            if sn in _RGB_SPACES or sn in ("/ICCRGB", "/IndexedDeviceRGB"):
-                rgb_uses.append(f"page {n}: colour space {name} is {sn}")
-        for name, xo in (res.get("/XObject") or {}).items():
-            if xo.get("/Subtype") == "/Image":
-                sn = _space_name(xo.get("/ColorSpace", "/DeviceGray"))
-                if "RGB" in sn or sn == "/Lab":
-                    rgb_uses.append(f"page {n}: image {name} is {sn}")
-        gstates = res.get("/ExtGState") or {}
-        fill = ("g", (0.0,))
-        overprint = False
-        stack = []
-        size = 0.0
-        width = 1.0
-        for operands, op in pikepdf.parse_content_stream(page):
-            o = str(op)
-            if o in ("rg", "RG", "scn", "SCN", "sc", "SC") and o.lower() == "rg":
-                rgb_uses.append(f"page {n}: {o} operator")
-            if o == "k":
-                fill = ("k", tuple(float(v) for v in operands))
-            elif o == "g":
-                fill = ("g", tuple(float(v) for v in operands))
-            elif o == "rg":
-                fill = ("rg", tuple(float(v) for v in operands))
-            elif o == "q":
-                stack.append((fill, overprint, width))
-            elif o == "Q" and stack:
-                fill, overprint, width = stack.pop()
-            elif o == "gs":
-                g = gstates.get(str(operands[0]))
-                if g is not None and "/op" in g:
-                    overprint = bool(g.get("/op"))
-            elif o == "Tf":
-                size = float(operands[1])
-            elif o == "w":
-                width = float(operands[0])
-            elif o in ("Tj", "TJ", "'", '"'):
-                text_runs += 1
-                kind, vals = fill
-                inks = _inks(kind, vals)
-                if inks == {"K"}:
-                    k_only += 1
-                    if not overprint:
-                        text_bad.append(f"page {n}: K100 text without overprint")
-                elif inks and len(inks) > 1 and size < SMALL_TEXT:
-                    text_bad.append(f"page {n}: {size:g} pt text on {len(inks)} plates")
-                elif kind == "rg":
-                    text_bad.append(f"page {n}: RGB text")
-            elif o in ("S", "s", "B", "B*", "b", "b*"):
-                if width < min_rule - 1e-6:
-                    thin.append(f"page {n}: {width:g} pt rule")
-    colour = Check("colour spaces", FAIL if rgb_uses else PASS,
-                   "no RGB" if not rgb_uses else f"{len(rgb_uses)} RGB", "; ".join(rgb_uses[:5]))
-    uniq = sorted(set(text_bad))
-    text = Check("text colour", FAIL if any("plates" in t or "RGB" in t for t in uniq) else
-                 (WARN if uniq else PASS), f"{k_only}/{text_runs} runs K only", "; ".join(uniq[:5]))
-    rules = Check("rule weights", FAIL if thin else PASS,
-                  "all ≥ %.1f pt" % min_rule if not thin else f"{len(thin)} thin",
-                  "; ".join(sorted(set(thin))[:5]))
+def _content(f: Findings, profile: PdfProfile) -> tuple[Check, Check, Check]:
+    """Colour, text colour and rule weights from the walk of every content stream."""
+    where = f"{f.streams} content stream{'s' if f.streams != 1 else ''}"
+    colour = Check("colour spaces", FAIL if f.colour else PASS,
+                   f"no colour {profile.name} forbids, {where}" if not f.colour
+                   else f"{len(f.colour)} forbidden", _first(f.colour))
+    text_bad = sorted(set(f.text))
+    warn = sorted(set(f.text_warn))
+    text = Check("text colour", FAIL if text_bad else (WARN if warn else PASS),
+                 f"{f.k_only_runs}/{f.text_runs} runs K only", _first(text_bad + warn))
+    thin = sorted(set(f.thin))
+    fig = f"all ≥ {profile.min_rule:g} pt" if not thin else f"{len(f.thin)} thin"
+    if f.thinnest is not None:
+        fig += f", thinnest {f.thinnest:.2f} pt on paper"
+    rules = Check("rule weights", FAIL if thin else PASS, fig, _first(thin))
     return colour, text, rules
 
 
-def _inks(kind: str, vals: tuple) -> set[str]:
-    if kind == "k" and len(vals) == 4:
-        return {p for p, v in zip("CMYK", vals) if v > 0.001}
-    if kind == "g" and vals:
-        return {"K"} if vals[0] < 0.999 else set()
-    if kind == "rg":
-        return {"R", "G", "B"}
-    return set()
+def _first(items: list[str], n: int = 5) -> str:
+    more = f" (and {len(items) - n} more)" if len(items) > n else ""
+    return "; ".join(items[:n]) + more
+
+
+def accepted(use: ImageUse, accept: frozenset[str]) -> bool:
+    """An image is accepted when a name given by the caller is its resource name (with or
+    without the slash) or at least the first 8 hex digits of its sample digest."""
+    for a in accept:
+        a = a.strip().lstrip("/")
+        if not a:
+            continue
+        if a == use.name and use.name != "inline":
+            return True
+        hexa = a.lower().removeprefix("sha256:")
+        if len(hexa) >= 8 and use.digest.startswith(hexa[:DIGEST_CHARS]):
+            return True
+    return False
+
+
+def _images(f: Findings, profile: PdfProfile, accept: frozenset[str]) -> Check:
+    if not f.images:
+        return Check("images", PASS, "no images")
+    problems, warns = [], []
+    for use in f.images:
+        label = use.label()
+        if use.soft_mask and not profile.allow_transparency:
+            problems.append(f"{label}: soft mask (transparency)")
+        if use.bpc not in (1, 8):
+            problems.append(f"{label}: {use.bpc}-bit")
+        if use.space.family == "unknown" and not use.stencil:
+            problems.append(f"{label}: colour space cannot be determined")
+        if use.ppi < profile.min_ppi_error:
+            if accepted(use, accept):
+                warns.append(f"{label}: {use.ppi:.0f} ppi, accepted (named by the caller)")
+            else:
+                problems.append(f"{label}: {use.ppi:.0f} ppi (below {profile.min_ppi_error}; "
+                                f"accept with --accept-low-resolution {use.name if use.name != 'inline' else use.digest})")
+        elif use.ppi < profile.min_ppi_warn:
+            warns.append(f"{label}: {use.ppi:.0f} ppi (below {profile.min_ppi_warn})")
+    spaces = ",".join(sorted({u.space.describe() if not u.stencil else "stencil" for u in f.images}))
+    low = min(u.ppi for u in f.images)
+    fig = f"{len(f.images)} images, {spaces}, min {low:.0f} ppi"
+    status = FAIL if problems else (WARN if warns else PASS)
+    return Check("images", status, fig, _first(problems + warns))
 
 
 def _tool(*args: str) -> str | None:
@@ -284,40 +303,6 @@ def _tool(*args: str) -> str | None:
         return None
     done = subprocess.run(args, capture_output=True, text=True, timeout=300)
     return done.stdout if done.returncode == 0 else None
-
-
-def _images(pdf_path: Path, profile: PdfProfile, accepted: str) -> Check:
-    out = _tool("pdfimages", "-list", str(pdf_path))
-    if out is None:
-        return Check("images", WARN, "-", "pdfimages (poppler-utils) not available")
-    rows = [ln.split() for ln in out.splitlines()[2:] if ln.strip()]
-    if not rows:
-        return Check("images", PASS, "no images")
-    problems, warns, ppis = [], [], []
-    for r in rows:
-        kind, color, bpc, xppi, yppi = r[2], r[5], r[7], r[12], r[13]
-        if kind == "smask" and not profile.allow_transparency:
-            problems.append("image with a soft mask (transparency)")
-        if color not in ("gray", "cmyk", "index") or color == "index":
-            problems.append(f"image in {color}")
-        if bpc not in ("8", "1"):
-            problems.append(f"{bpc}-bit image")
-        try:
-            ppi = min(float(xppi), float(yppi))
-        except ValueError:
-            continue
-        ppis.append(ppi)
-        if ppi < profile.min_ppi_error:
-            if accepted:
-                warns.append(f"{ppi:.0f} ppi, accepted by the layout desk ({accepted})")
-            else:
-                problems.append(f"{ppi:.0f} ppi (below {profile.min_ppi_error})")
-        elif ppi < profile.min_ppi_warn:
-            warns.append(f"{ppi:.0f} ppi (below {profile.min_ppi_warn})")
-    colours = ",".join(sorted({r[5] for r in rows}))
-    fig = f"{len(rows)} images, {colours}, min {min(ppis):.0f} ppi" if ppis else f"{len(rows)} images"
-    status = FAIL if problems else (WARN if warns else PASS)
-    return Check("images", status, fig, "; ".join(problems + warns))
 
 
 def total_ink(pdf_path: Path, dpi: int = INK_DPI) -> list[float] | None:

@@ -35,7 +35,8 @@ class PdfProfile:
     needs_icc: bool                     # OutputIntent must embed a DestOutputProfile
     xmp: bool                           # XMP metadata with pdfxid:GTS_PDFXVersion
     allow_transparency: bool = False
-    min_ppi_error: int = 100            # below: FAIL (unless the layout desk accepted it)
+    allow_icc: bool = False             # ICC-based, calibrated and Lab colour (device-independent)
+    min_ppi_error: int = 100            # below: FAIL (unless accepted by name, never by the file)
     min_ppi_warn: int = 200             # below: WARN (newsprint wants 200–300 ppi)
     max_ink: int = 240                  # % total area coverage (newsprint, §5 #9)
     min_rule: float = 0.3               # pt, thinnest printable rule (§5 #15)
@@ -53,7 +54,7 @@ def register(profile: PdfProfile) -> PdfProfile:
 register(PdfProfile("pdf-x1a", (1, 3), "PDF/X-1:2001", "PDF/X-1a:2001", needs_icc=False,
                     xmp=False))
 register(PdfProfile("pdf-x4", (1, 6), "PDF/X-4", None, needs_icc=True, xmp=True,
-                    allow_transparency=True))
+                    allow_transparency=True, allow_icc=True))
 
 
 def get_profile(name: str) -> PdfProfile:

@@ -3,7 +3,9 @@
 CFF faces (Noto CJK) become CIDFontType0 with a bare CFF `FontFile3 /CIDFontType0C`; TrueType
 faces become CIDFontType2 with `FontFile2` and an identity CIDToGIDMap. The subset holds exactly
 the glyphs used and is named by a hash of that glyph set, so pages from different runs never
-clash. A ToUnicode CMap maps every code back to its text. See
+clash. A ToUnicode CMap maps every code back to one text (`text_of`); where one glyph stands for
+several texts (the 〓 mark for different missing characters, a vertical form shared by two
+marks) the renderer adds /ActualText for the others. See
 `reference/cid-fonts-in-reportlab.md` for the ReportLab internals relied on here.
 """
 
@@ -51,6 +53,24 @@ class CIDFontWriter:
         counts = self._texts.setdefault(code, {})
         counts[text] = counts.get(text, 0) + 1
         return code
+
+    def text_of(self, code: int) -> str:
+        """The text the ToUnicode CMap gives `code`: the text it stands for most often (then the
+        first in code-point order, so the choice is stable). Glyphs drawn for another text are
+        marked with /ActualText by the renderer. Code 0 (.notdef) maps to nothing."""
+        counts = self._texts.get(code)
+        if not counts or code == 0:
+            return ""
+        return min(counts, key=lambda t: (-counts[t], t))
+
+    def texts_of(self, code: int) -> list[str]:
+        return sorted(self._texts.get(code, {}))
+
+    def codes_with_several_texts(self) -> list[int]:
+        return [c for c in self._codes() if len(self._texts[c]) > 1 and c != 0]
+
+    def gid_of_code(self, code: int) -> int:
+        return self._gid_of_code(code)
 
     def width(self, gid: int) -> int:
         return self.face.gid_advance(gid)
@@ -134,8 +154,7 @@ class CIDFontWriter:
         for code in self._codes():
             if code == 0:
                 continue  # never map .notdef
-            counts = self._texts[code]
-            text = min(counts, key=lambda t: (-counts[t], t))  # most used, then stable order
+            text = self.text_of(code)
             hexs = text.encode("utf-16-be").hex().upper()
             entries.append(f"<{code:04X}> <{hexs}>")
         for i in range(0, len(entries), 100):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from PIL import Image as PILImage
 from reportlab.lib.utils import ImageReader
 
 from typeset import display as D
 from typeset.prepress.colour import to_cmyk, to_grey
+from typeset.prepress.walk import DIGEST_CHARS
 
 
 def prepared_image(item: D.Image) -> PILImage.Image:
@@ -29,6 +32,9 @@ def prepared_image(item: D.Image) -> PILImage.Image:
         return to_cmyk(im, item.max_ink, item.icc)
 
 
-def draw_image(canvas, item: D.Image, page_h: float) -> None:
-    im = prepared_image(item)
-    canvas.drawImage(ImageReader(im), item.x, page_h - item.y - item.h, item.w, item.h)
+def draw_image(canvas, item: D.Image, page_h: float) -> str:
+    """Draw the photo; return the digest preflight names it by (sha256 of its samples as
+    stored in the PDF, first DIGEST_CHARS hex digits: see prepress/walk.py)."""
+    reader = ImageReader(prepared_image(item))
+    canvas.drawImage(reader, item.x, page_h - item.y - item.h, item.w, item.h)
+    return hashlib.sha256(reader.getRGBData()).hexdigest()[:DIGEST_CHARS]

@@ -1,9 +1,14 @@
 """Draw a display list into a PDF with ReportLab: the only module that drives the canvas.
 
-Text goes in as our own BT…TJ…ET operators with CID fonts (see cidfont.py); rules, boxes and
-images use ReportLab's canvas. Output is deterministic (invariant mode, a document ID derived
-from the content) and written to a temporary file that is renamed into place only when
-complete, so a reader never sees half a PDF.
+Text goes in as our own BT…TJ…ET operators with CID fonts (see cidfont.py); a glyph that stands
+for another text than its ToUnicode entry (〓 for a missing character, a shared vertical form)
+is drawn from an alternate subset whose ToUnicode gives that text and, when the text lies in the
+BMP, wrapped in `/Span <</ActualText …>> BDC … EMC` too, so copy and search give the original
+text (pdfium drops ActualText characters beyond U+FFFF, so those rely on the ToUnicode alone).
+Rules, boxes and images use ReportLab's canvas. Output is deterministic (invariant mode) and
+identified by its content: the trailer /ID and the XMP InstanceID are a hash of the complete
+file as written (positions, font subsets and image samples included). The file is written to a
+temporary name and renamed into place only when complete, so a reader never sees half a PDF.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from typeset.atomic import write_atomic
 from typeset.font.face import Face
 from typeset.render.cidfont import CIDFontWriter
 from typeset.render.images import draw_image
-from typeset.render.pdfx import DocumentSettings, apply_profile
+from typeset.render.pdfx import (
+    INSTANCE_PLACEHOLDER, DocumentSettings, apply_profile, xmp_uuid,
+)
 
 # Crop marks sit outside the bleed: a gap, then a short line on each trim edge's extension.
 MARK_GAP = 2 * 72 / 25.4       # 2 mm between the bleed edge and the mark
@@ -30,6 +37,8 @@ MARK_WEIGHT = 0.3              # pt, the thinnest rule newsprint prints (§5 #15
 REGISTRATION = (1.0, 1.0, 1.0, 1.0)  # prints on every plate
 
 _PLACEHOLDER_FONT = "TypesetNoFont"
+ID_PLACEHOLDER = b"0" * 32     # the trailer /ID while the file is written; then its hash
+ALTERNATE = "x"                # resource name of a face's k-th alternate subset: <face>x<k>
 
 
 class _NoFont:
@@ -55,8 +64,12 @@ def _cmyk(c: D.CMYK) -> str:
 
 
 def render_pdf(pages: list[D.Page], faces: dict[str, Face], target: Path,
-               settings: DocumentSettings | None = None) -> int:
-    """Write `pages` to `target` atomically. Returns the number of bytes written."""
+               settings: DocumentSettings | None = None,
+               placed_images: list | None = None) -> int:
+    """Write `pages` to `target` atomically. Returns the number of bytes written.
+
+    `placed_images`, when given, receives (D.Image, sample digest) for every image drawn: the
+    digest preflight uses to name an image (see prepress/walk.py)."""
     s = settings or DocumentSettings()
     rl_config.useA85 = 0
     rl_config.invariant = 1
@@ -69,8 +82,7 @@ def render_pdf(pages: list[D.Page], faces: dict[str, Face], target: Path,
     canvas = Canvas(buffer, pagesize=(first.width + 2 * margin, first.height + 2 * margin),
                     invariant=1, initialFontName=_PLACEHOLDER_FONT, enforceColorSpace="cmyk",
                     pageCompression=1, pdfVersion=version)
-    writers: dict[str, CIDFontWriter] = {}
-    signature = hashlib.sha256()
+    writers, route = _font_writers(pages, faces)
     for page in pages:
         mw, mh = page.width + 2 * margin, page.height + 2 * margin
         canvas.setPageSize((mw, mh))
@@ -81,7 +93,9 @@ def render_pdf(pages: list[D.Page], faces: dict[str, Face], target: Path,
         canvas.saveState()
         canvas.translate(margin, margin)
         for item in page.items:
-            _draw(canvas, item, page.height, faces, writers, signature)
+            digest = _draw(canvas, item, page.height, writers, route)
+            if digest and placed_images is not None:
+                placed_images.append((item, digest))
         canvas.restoreState()
         if s.crop_marks:
             _crop_marks(canvas, margin, page.width, page.height, s.bleed)
@@ -90,11 +104,58 @@ def render_pdf(pages: list[D.Page], faces: dict[str, Face], target: Path,
     apply_profile(doc, s)
     for key in sorted(writers):
         doc.delayedFonts.append(writers[key])
-    doc.updateSignature(signature.hexdigest())
+    doc._ID = b"\n[<" + ID_PLACEHOLDER + b"><" + ID_PLACEHOLDER + b">]\n"
     canvas.save()
-    data = buffer.getvalue()
+    data = identify(buffer.getvalue())
     write_atomic(target, data)
     return len(data)
+
+
+def _font_writers(pages: list[D.Page], faces) -> tuple[dict[str, CIDFontWriter], dict]:
+    """One writer per face, with every glyph of every page registered before anything is
+    drawn, so each code's ToUnicode text is known when the content is written.
+
+    Where one code stands for several texts (two missing characters both drawn as 〓, “ and
+    「 both drawn as the vertical form ﹁), the code's ToUnicode gives the most used text and
+    each other text gets an alternate font resource: the same glyph in a second subset whose
+    ToUnicode gives that text. Returns the writers and the route (face, code, text) → the
+    resource that draws it. Those glyphs are also marked with /ActualText (see _draw_run)."""
+    writers: dict[str, CIDFontWriter] = {}
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, D.GlyphRun) and item.glyphs:
+                writer = writers.get(item.face)
+                if writer is None:
+                    writer = writers[item.face] = CIDFontWriter(faces[item.face], item.face)
+                for g in item.glyphs:
+                    writer.use(g.gid, g.text)
+    route: dict[tuple[str, int, str], str] = {}
+    for key in sorted(writers):
+        writer = writers[key]
+        for code in writer.codes_with_several_texts():
+            canonical = writer.text_of(code)
+            others = sorted(t for t in writer.texts_of(code) if t != canonical)
+            for k, text in enumerate(others, 1):
+                alt_key = f"{key}{ALTERNATE}{k}"
+                alt = writers.get(alt_key)
+                if alt is None:
+                    alt = writers[alt_key] = CIDFontWriter(writer.face, alt_key)
+                alt.use(writer.gid_of_code(code), text)
+                route[(key, code, text)] = alt_key
+    return writers, route
+
+
+def identify(data: bytes) -> bytes:
+    """Fill in the content identifiers: trailer /ID (both halves) and XMP InstanceID are the
+    hash of the whole file as written with placeholders, so any change of content (a glyph
+    moved by 1 pt, one image sample) gives another ID, and the same input the same bytes."""
+    digest = hashlib.sha256(data).hexdigest()
+    at = data.rfind(b"[<" + ID_PLACEHOLDER)
+    if at < 0:
+        raise RuntimeError("trailer /ID placeholder not found")
+    ident = digest[:32].encode()
+    data = data[:at + 2] + ident + b"><" + ident + data[at + 4 + 2 * len(ID_PLACEHOLDER):]
+    return data.replace(INSTANCE_PLACEHOLDER.encode(), xmp_uuid(digest).encode(), 1)
 
 
 def _overprint_if_black(canvas: Canvas, color: D.CMYK) -> None:
@@ -124,16 +185,16 @@ def _crop_marks(canvas: Canvas, margin: float, w: float, h: float, bleed: float)
     canvas.restoreState()
 
 
-def _draw(canvas: Canvas, item, page_h: float, faces, writers, signature) -> None:
+def _draw(canvas: Canvas, item, page_h: float, writers, route) -> str | None:
+    """Draw one display item; for an image, return its sample digest."""
     if isinstance(item, D.GlyphRun):
-        _draw_run(canvas, item, page_h, faces, writers, signature)
+        _draw_run(canvas, item, page_h, writers, route)
     elif isinstance(item, D.Rule):
         canvas.saveState()
         _overprint_if_black(canvas, item.color)
         canvas.addLiteral(f"{_cmyk(item.color)} K {_num(item.width)} w {_num(item.x1)} "
                           f"{_num(page_h - item.y1)} m {_num(item.x2)} {_num(page_h - item.y2)} l S")
         canvas.restoreState()
-        signature.update(repr(item).encode())
     elif isinstance(item, D.Rect):
         canvas.saveState()
         ops = []
@@ -149,35 +210,52 @@ def _draw(canvas: Canvas, item, page_h: float, faces, writers, signature) -> Non
                        f"{_num(item.h)} re {paint}")
             canvas.addLiteral(" ".join(ops))
         canvas.restoreState()
-        signature.update(repr(item).encode())
     elif isinstance(item, D.Image):
-        draw_image(canvas, item, page_h)
-        signature.update(repr(item).encode())
+        return draw_image(canvas, item, page_h)
+    return None
 
 
-def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, faces, writers, signature) -> None:
+def actual_text(text: str) -> str:
+    """A PDF hex string in UTF-16BE with a byte-order mark, as /ActualText wants."""
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, writers, route) -> None:
     if not run.glyphs:
         return
-    face = faces[run.face]
-    writer = writers.get(run.face)
-    if writer is None:
-        writer = writers[run.face] = CIDFontWriter(face, run.face)
+    writer = writers[run.face]
     size = run.size
-    parts: list[str] = []
+    ops: list[str] = []          # TJ arrays and marked-content spans, in order
+    parts: list[str] = []        # the TJ array being built
     x0 = run.glyphs[0].x
     pen = x0
     for g in run.glyphs:
-        code = writer.use(g.gid, g.text)
+        code = writer.code(g.gid)
         shift = g.x - pen
         if abs(shift) > 1e-6:
             parts.append(_num(-shift * 1000 / size))
-        parts.append(f"<{code:04X}>")
+        glyph = f"<{code:04X}>"
+        if g.text != writer.text_of(code):
+            # one glyph, several texts: draw it from the alternate resource whose ToUnicode
+            # gives this text, and say the text again as ActualText
+            if parts:
+                ops.append(f"[{' '.join(parts)}] TJ")
+                parts = []
+            alt = route.get((run.face, code, g.text), run.face)
+            draw = f"/{alt} {_num(size)} Tf [{glyph}] TJ /{run.face} {_num(size)} Tf"
+            if all(ord(c) <= 0xFFFF for c in g.text):
+                draw = f"/Span <</ActualText {actual_text(g.text)}>> BDC {draw} EMC"
+            # else: pdfium skips ActualText characters beyond U+FFFF (it would copy nothing);
+            # the alternate subset's ToUnicode alone gives the text in every reader
+            ops.append(draw)
+        else:
+            parts.append(glyph)
         pen = g.x + writer.width(g.gid) * size / 1000
+    if parts:
+        ops.append(f"[{' '.join(parts)}] TJ")
     fill = _cmyk(run.color)
     canvas.saveState()
     _overprint_if_black(canvas, run.color)
     canvas.addLiteral(f"{fill} k BT /{run.face} {_num(size)} Tf 1 0 0 1 {_num(x0)} "
-                      f"{_num(page_h - run.y)} Tm [{' '.join(parts)}] TJ ET")
+                      f"{_num(page_h - run.y)} Tm {' '.join(ops)} ET")
     canvas.restoreState()
-    signature.update(f"{run.face}|{size}|{run.y}|".encode())
-    signature.update("".join(g.text for g in run.glyphs).encode())

@@ -1,10 +1,15 @@
 """PDF/X identification written into ReportLab's document: info keys, output intent, XMP.
 
 Dates come from the page spec (the issue date), never the clock, so reruns stay byte-identical.
+XMP (PDF/X-4) carries the xmpMM identifiers: DocumentID names the page (paper, date, page,
+section: stable across versions of the same page), InstanceID names this rendition (the hash of
+the file's content, filled in by render/pdf.py's `identify`), VersionID and RenditionClass.
+Nothing here tells preflight what to accept: acceptances are passed to it, never read from a file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +21,19 @@ from reportlab.pdfbase.pdfdoc import (
 from typeset.prepress.profiles import CONDITIONS, PdfProfile
 
 PRODUCER = "typeset"
+# Stands in the XMP for the InstanceID until the file's hash is known (same length as a uuid: URN).
+INSTANCE_PLACEHOLDER = "uuid:" + "0" * 8 + "-" + "0" * 4 + "-" + "0" * 4 + "-" + "0" * 4 + "-" + "0" * 12
+VERSION_ID = "1"              # xmpMM:VersionID: typeset writes each rendition as version 1
+RENDITION_CLASS = "default"   # xmpMM:RenditionClass: the document itself, not a proof or thumbnail
+
+
+def xmp_uuid(hexdigest: str) -> str:
+    """A uuid: URN made of the first 32 hex digits of a hash (name-based, version 5 layout)."""
+    h = list(hexdigest[:32])
+    h[12] = "5"                                   # version nibble
+    h[16] = "89ab"[int(h[16], 16) % 4]            # RFC 4122 variant
+    s = "".join(h)
+    return f"uuid:{s[:8]}-{s[8:12]}-{s[12:16]}-{s[16:20]}-{s[20:32]}"
 
 
 @dataclass
@@ -29,7 +47,7 @@ class DocumentSettings:
     icc: Path | None = None
     bleed: float = 0.0             # pt
     crop_marks: bool = False
-    accepted_low_resolution: str = ""   # photos the layout desk accepted below 100 ppi
+    identity: str = ""             # what names the page across versions (spec name, page …)
 
 
 def pdf_date(iso: str) -> str:
@@ -64,8 +82,6 @@ class _Info(PDFInfo):
             "ModDate": PDFString(pdf_date(s.date)),
             "Trapped": PDFName("False"),
         }
-        if s.accepted_low_resolution:
-            d["TypesetAcceptedLowResolution"] = PDFString(s.accepted_low_resolution)
         if s.profile is not None:
             d["GTS_PDFXVersion"] = PDFString(s.profile.pdfx_version)
             if s.profile.pdfx_conformance:
@@ -103,6 +119,12 @@ def apply_profile(doc, s: DocumentSettings) -> None:
     cat.__NoDefault__ = names
 
 
+def document_id(s: DocumentSettings) -> str:
+    """The page's identity across versions: a hash of what names it, not of its content."""
+    name = "|".join((s.identity, s.title, s.date, s.subject))
+    return xmp_uuid(hashlib.sha256(name.encode("utf-8")).hexdigest())
+
+
 def _xmp(s: DocumentSettings) -> PDFStream:
     date = xmp_date(s.date)
     title = (s.title or "untitled").replace("&", "&amp;").replace("<", "&lt;")
@@ -123,6 +145,10 @@ def _xmp(s: DocumentSettings) -> PDFStream:
    <xmp:CreatorTool>{PRODUCER}</xmp:CreatorTool>
    <pdf:Producer>{PRODUCER}</pdf:Producer>
    <pdf:Trapped>False</pdf:Trapped>
+   <xmpMM:DocumentID>{document_id(s)}</xmpMM:DocumentID>
+   <xmpMM:InstanceID>{INSTANCE_PLACEHOLDER}</xmpMM:InstanceID>
+   <xmpMM:VersionID>{VERSION_ID}</xmpMM:VersionID>
+   <xmpMM:RenditionClass>{RENDITION_CLASS}</xmpMM:RenditionClass>
    <pdfxid:GTS_PDFXVersion>{s.profile.pdfx_version}</pdfxid:GTS_PDFXVersion>
   </rdf:Description>
  </rdf:RDF>

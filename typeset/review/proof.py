@@ -69,7 +69,7 @@ def page_proof(pf: PageFit, spec, result, dpi: int = 72, progress=None,
         with tempfile.TemporaryDirectory(prefix="typeset-proof-") as tmp:
             pdf = Path(tmp) / "page.pdf"
             render_pdf([result.page], result.faces, pdf,
-                       pipeline.document_settings(spec, result.page))
+                       pipeline.document_settings(spec))
             image = render_pages(pdf, dpi)[0]
     image = _trimmed(image, pf.page_size, dpi)
     buf = io.BytesIO()

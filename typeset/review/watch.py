@@ -26,8 +26,8 @@ def used_files(spec_path: Path) -> list[Path]:
     for b in spec.blocks:
         if b.source:
             files.append(b.source)
-        if "caption_path" in b.options:
-            files.append(b.options["caption_path"])
+        if getattr(b.opts, "caption", None) is not None:
+            files.append(b.opts.caption)
     files += [p for p in (spec.fonts, spec.print.icc) if p]
     return files
 

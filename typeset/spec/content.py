@@ -56,7 +56,30 @@ class Content:
         return [p for it in self.items for p in it.parts]
 
 
+# Image and document signatures: a content key pointing at one of these gets "not a text file",
+# not advice about text encodings.
+_BINARY_MAGIC = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image",
+                 b"%PDF": "a PDF", b"PK\x03\x04": "a ZIP file (a .docx?)", b"II*\x00": "a TIFF image",
+                 b"MM\x00*": "a TIFF image", b"\xd0\xcf\x11\xe0": "an old Word/Excel file"}
+
+
+def _refuse_binary(path: Path) -> None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return  # read_text reports it
+    what = next((w for m, w in _BINARY_MAGIC.items() if head.startswith(m)), None)
+    if what is None and b"\x00" in head:
+        what = "a binary file"
+    if what:
+        raise InputError(str(path), f"content file is {what}, not a text file",
+                         hint="point the key at the story's .md / .txt file (photos go in a "
+                              "photo block)")
+
+
 def load_content(path: Path, kind: str) -> Content:
+    _refuse_binary(path)
     text = read_text(path, "content file")
     if len(text) > MAX_CONTENT_CHARS:
         raise InputError(str(path), f"content file has {len(text)} characters; the limit is "
@@ -101,6 +124,18 @@ def load_content(path: Path, kind: str) -> Content:
         else:
             items[-1].parts.append(Part("para", raw, n + 1))
     items = [it for it in items if it.title is not None or it.parts]
+    if kind == "article":
+        titled = next((it for it in items if it.title is not None), None)
+        if titled is not None:
+            raise InputError(str(path), f"'# {titled.title}' starts a new item, which only a "
+                             "briefs file has; an article would not set it", line=titled.title_line,
+                             hint="write '## ' for a subhead inside the article, or put the title "
+                                  "in the front matter (title: …)")
+    if kind == "briefs" and items and items[0].title is None:
+        raise InputError(str(path), "briefs file has text before its first '# ' title, so that "
+                         "brief would have no title", line=items[0].parts[0].line,
+                         hint="start every brief with a line '# title' (or use an article block "
+                              "for untitled text)")
     if not items and kind != "photo" and not meta:
         raise InputError(str(path), "content file has no text", line=1,
                          hint="write one paragraph per line after the front matter")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from typeset.errors import InputError
 from typeset.spec.model import (
     BlockSpec, GridSpec, HeaderSpec, PageSpec, Placement, Spec, TextSpec,
 )
+from typeset.spec.content import load_content
+from typeset.spec.keys import KINDS, SOURCE_KEY, ValueProblem, convert, keys_of
 from typeset.spec.yamlload import LDict, LList, load_yaml
 from typeset.units import parse_length
 
@@ -17,26 +20,20 @@ TOP_KEYS = {"page", "grid", "text", "fonts", "header", "blocks", "allow_outside_
 PRINT_KEYS = {"profile", "output_condition", "icc", "colour", "max_ink", "bleed", "crop_marks",
               "file_name", "preflight"}
 PAGE_KEYS = {"size", "margin_top", "margin_left"}
-GRID_KEYS = {"columns", "column_chars", "gutter_chars", "body_size", "line_gap", "lines"}
-TEXT_KEYS = {"kinsoku", "punctuation", "compress_stops", "cjk_latin_gap", "cjk_digit_gap", "indent"}
+GRID_KEYS = set(keys_of(GridSpec))
+TEXT_KEYS = set(keys_of(TextSpec))
 HEADER_KEYS = {"paper", "code", "date", "page", "section", "editor", "designer", "proofreader"}
 PLACE_KEYS = {"column", "columns", "line", "lines"}
 COMMON_KEYS = PLACE_KEYS | {"id", "type", "frames"}
-KIND_KEYS = {
-    "article": {"article", "headline_lines", "align", "title_size", "title_font", "subtitle_size",
-                "subtitle_font", "kicker_size", "kicker_font", "byline", "box", "title_vertical",
-                "title_columns", "balance"},
-    "briefs": {"briefs", "masthead", "masthead_lines", "masthead_style", "box", "title_size",
-               "balance"},
-    "photo": {"photo", "caption", "fit", "focus", "photo_lines", "title_size", "box",
-              "accept_low_resolution"},
-    "rule": {"rule", "weight", "orientation"},
-    "box": {"box", "weight", "tint"},
-}
-SOURCE_KEY = {"article": "article", "briefs": "briefs", "photo": "photo"}
+# the keys of each block kind come from its options dataclass in typeset.spec.keys
+KIND_KEYS = {kind: set(keys_of(cls)) for kind, cls in KINDS.items()}
 
 
 def _suggest(key: str, allowed: set[str]) -> str | None:
+    from typeset.spec.yamlload import wide_colon_hint
+
+    if wide_colon_hint(str(key)):
+        return wide_colon_hint(str(key))
     close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(sorted(allowed))}"
 
@@ -256,31 +253,69 @@ def _placement(r: _Reader, grid: GridSpec) -> Placement:
 
 
 def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Path,
-           allow_outside: bool) -> BlockSpec:
+           allow_outside: bool, roles: set[str]) -> BlockSpec:
     if not isinstance(data, LDict):
-        raise InputError(file, "each block must be a mapping", line=line, field=f"blocks[{index}]")
+        from typeset.spec.yamlload import wide_colon_hint
+
+        raise InputError(file, "each block must be a mapping", line=line, field=f"blocks[{index}]",
+                         hint=wide_colon_hint(str(data)) if isinstance(data, str) else
+                         "write the block's keys under the dash: - id: …")
     r = _Reader(file, data, f"blocks[{index}]")
     kind = r.get("type")
     if kind is None:
-        kind = next((k for k in KIND_KEYS if k in data), None)
+        kind = next((k for k in SOURCE_KEY if k in data), None)
         if kind is None:
             raise r.error(None, "cannot tell what this block is",
                           hint=f"add type: one of {', '.join(KIND_KEYS)}")
-    if kind not in KIND_KEYS:
-        raise r.error("type", f"unknown block type '{kind}'", _suggest(str(kind), set(KIND_KEYS)))
+    if not isinstance(kind, str) or kind not in KIND_KEYS:
+        raise r.error("type", f"unknown block type {kind!r}", _suggest(str(kind), set(KIND_KEYS)))
     r.check_keys(COMMON_KEYS | KIND_KEYS[kind])
     block_id = r.text("id", f"{kind}-{index + 1}")
+    if not block_id.strip():
+        raise r.error("id", "must not be empty")
     place = _placement(r, grid)
+    cls = KINDS[kind]
+    values = {}
+    for name, (k, default) in keys_of(cls).items():
+        if name not in data:
+            if k.required:
+                raise r.error(None, f"a {kind} block needs '{name}: <file>'")
+            values[name] = default
+            continue
+        try:
+            values[name] = convert(k, data[name], roles)
+        except ValueProblem as exc:
+            raise r.error(name, str(exc), _value_hint(k, data[name])) from None
+    opts = cls(**values)
     source = None
+    block = BlockSpec(block_id, kind, place, r.data.line, None, opts, [], file=file,
+                      key_lines=dict(data.key_lines), given=frozenset(data), where=r.where)
     if kind in SOURCE_KEY:
         key = SOURCE_KEY[kind]
-        if key not in data:
-            raise r.error(None, f"a {kind} block needs '{key}: <file>'")
         source = resolve_path(r, key, spec_path, allow_outside)
         if not source.is_file():
             raise r.error(key, f"file not found: {r.text(key)}",
                           hint=f"looked for {source}; paths are relative to the spec file")
-    frames = []
+        setattr(opts, key, source)
+        block.source = source
+        if kind == "photo":
+            from typeset.layout.photo import open_photo
+
+            block.photo = open_photo(source, r)
+        else:
+            block.content = _content(r, key, source, kind)
+    if kind == "photo" and opts.caption is not None:
+        cap = resolve_path(r, "caption", spec_path, allow_outside)
+        if not cap.is_file():
+            raise r.error("caption", f"file not found: {r.text('caption')}")
+        opts.caption = cap
+        block.caption = _content(r, "caption", cap, "photo")
+    if kind == "article" and opts.title_columns is not None and opts.title_columns > place.columns:
+        raise r.error("title_columns", f"the block is only {place.columns} columns wide",
+                      hint=f"use at most {place.columns}, or leave it out for all columns")
+    if kind == "article" and opts.title_columns is not None and (opts.title_vertical or "frames" in data):
+        raise r.error("title_columns", "cannot be combined with title_vertical or frames")
+    _refuse_unused(r, kind, opts, block, data)
     if "frames" in data:
         fl = data["frames"]
         if not isinstance(fl, LList) or not fl:
@@ -297,20 +332,83 @@ def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Pa
                 raise fr.error(None, f"frame ({frame.describe()}) lies outside its block "
                                f"({place.describe()})", hint="frames thread the body inside "
                                "the block's rectangle; enlarge the block or move the frame")
-            frames.append(frame)
-    options = {k: v for k, v in data.items() if k not in COMMON_KEYS}
-    options["_reader"] = r
-    if kind == "photo" and "caption" in data:
-        options["caption_path"] = resolve_path(r, "caption", spec_path, allow_outside)
-        if not options["caption_path"].is_file():
-            raise r.error("caption", f"file not found: {r.text('caption')}")
-    return BlockSpec(block_id, kind, place, r.data.line, source, options, frames)
+            block.frames.append(frame)
+    return block
+
+
+def _section(r: _Reader, cls) -> dict:
+    """Typed values of a section (grid, text) read with its key table; defaults where unset."""
+    out = {}
+    for name, (k, default) in keys_of(cls).items():
+        if name not in r.data:
+            out[name] = default
+            continue
+        try:
+            out[name] = convert(k, r.data[name])
+        except ValueProblem as exc:
+            raise r.error(name, str(exc), _value_hint(k, r.data[name])) from None
+    return out
+
+
+# Keys a vertical (竖排) headline does not use: it runs down the first column at title_size in
+# title_font, kicker and subtitle open the body in 楷体, and the body is never levelled.
+_NOT_WITH_VERTICAL = ("headline_lines", "title_columns", "align", "kicker_font", "kicker_size",
+                      "subtitle_font", "subtitle_size", "balance", "box", "frames")
+
+
+def _refuse_unused(r: _Reader, kind: str, opts, block: BlockSpec, data: LDict) -> None:
+    """Every key a spec sets must do something: refuse the ones this block would ignore."""
+    def unused(key: str, why: str, hint: str = "remove it") -> InputError:
+        return r.error(key, f"'{key}' would do nothing here: {why}", hint)
+
+    if kind == "article" and opts.title_vertical:
+        for key in _NOT_WITH_VERTICAL:
+            if key in data:
+                raise unused(key, "a vertical headline (title_vertical) does not use it")
+    if kind == "briefs" and opts.masthead is None and not block.content.meta.get("masthead"):
+        for key in ("masthead_lines", "masthead_style"):
+            if key in data:
+                raise unused(key, "the briefs have no masthead", "add masthead: … (here or in "
+                             "the content file's front matter), or remove it")
+    if kind == "photo":
+        if "focus" in data and opts.fit == "contain":
+            raise unused("focus", "fit: contain shows the whole photo, nothing is cropped")
+        has_title = block.caption is not None and block.caption.meta.get("title")
+        if "title_size" in data and not has_title:
+            raise unused("title_size", "the photo has no title (the caption file's front "
+                         "matter sets title: …)")
+
+
+def _value_hint(k, value) -> str | None:
+    if k.type == "choice":
+        close = difflib.get_close_matches(str(value), list(k.choices), n=1, cutoff=0.5)
+        return f"did you mean '{close[0]}'?" if close else None
+    if k.type == "int" and k.low is not None:
+        return f"write a whole number from {k.low:g} to {k.high:g}"
+    if k.type == "length":
+        return "write a size with its unit, e.g. 24pt, 8mm, or a 号 size such as 小二"
+    if k.type == "role":
+        return "name one font role, e.g. song-bold, hei or kai (roles are listed in README)"
+    return None
+
+
+def _content(r: _Reader, key: str, path: Path, kind: str):
+    """Parse a content file now, so layout gets text and never reads files."""
+    return load_content(path, kind)
 
 
 def load_spec(path: Path) -> Spec:
     """Read and validate a page spec. Raises InputError on any problem."""
+    return spec_from_data(load_yaml(path, "spec"), path)
+
+
+def spec_from_data(data: LDict, path: Path) -> Spec:
+    """Validate an already parsed spec (an LDict from spec.yamlload, with line numbers; e.g.
+    edition defaults merged under a page's YAML). `path` names the file in messages and is
+    where relative paths start."""
     file = str(path)
-    data = load_yaml(path, "spec")
+    if not isinstance(data, LDict):
+        raise InputError(file, "the spec must be a mapping of keys to values", line=1)
     top = _Reader(file, data, "")
     top.check_keys(TOP_KEYS)
     allow_outside = top.boolean("allow_outside_paths", False)
@@ -322,6 +420,12 @@ def load_spec(path: Path) -> Spec:
         size = pr.data["size"]
         if not isinstance(size, list) or len(size) != 2:
             raise pr.error("size", "must be [width, height], e.g. [390mm, 545mm]")
+        bare = [v for v in size if (isinstance(v, (int, float)) and not isinstance(v, bool))
+                or (isinstance(v, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", v))]
+        if bare:
+            fixed = ", ".join(f"{str(v).strip()}mm" if v in bare else str(v) for v in size)
+            raise pr.error("size", f"{str(bare[0]).strip()} has no unit", hint=f"did you mean mm? "
+                           f"size: [{fixed}] (or write pt, cm, in)")
         try:
             page.width, page.height = (parse_length(v) for v in size)
         except ValueError as exc:
@@ -335,17 +439,7 @@ def load_spec(path: Path) -> Spec:
 
     gr = top.mapping("grid")
     gr.check_keys(GRID_KEYS)
-    g = GridSpec()
-    g.columns = gr.integer("columns", g.columns, 1, 20)
-    g.column_chars = gr.integer("column_chars", g.column_chars, 4, 200)
-    g.gutter_chars = gr.number("gutter_chars", g.gutter_chars, 0, 10)
-    g.body_size = gr.length("body_size", g.body_size)
-    if not 4 <= g.body_size <= 72:
-        raise gr.error("body_size", f"{g.body_size:g} pt is not a body size (4–72 pt)")
-    g.line_gap = gr.length("line_gap", g.line_gap, positive=False)
-    if g.line_gap < 0:
-        raise gr.error("line_gap", "must not be negative")
-    g.lines = gr.integer("lines", g.lines, 1, 2000)
+    g = GridSpec(**_section(gr, GridSpec))
     if g.width > page.width:
         raise gr.error("columns", f"the type area is {g.width:.0f} pt wide but the page only "
                        f"{page.width:.0f} pt", hint="use fewer columns or characters per column")
@@ -355,14 +449,7 @@ def load_spec(path: Path) -> Spec:
 
     tr = top.mapping("text")
     tr.check_keys(TEXT_KEYS)
-    text = TextSpec(
-        kinsoku=tr.choice("kinsoku", "gb", ("basic", "gb", "strict")),
-        punctuation=tr.choice("punctuation", "quanjiao", ("quanjiao", "kaiming", "banjiao")),
-        compress_stops=tr.boolean("compress_stops", True),
-        cjk_latin_gap=tr.number("cjk_latin_gap", 0.25, 0, 0.5),
-        cjk_digit_gap=tr.number("cjk_digit_gap", 0.0, 0, 0.5),
-        indent=tr.number("indent", 2.0, 0, 4),
-    )
+    text = TextSpec(**_section(tr, TextSpec))
 
     fonts = resolve_path(top, "fonts", path, allow_outside) if "fonts" in data else None
     if fonts is not None and not fonts.is_file():
@@ -375,11 +462,16 @@ def load_spec(path: Path) -> Spec:
                         "the spec needs a list of blocks", hint="see README.md, section Page spec")
     if len(blocks_raw) > 500:
         raise top.error("blocks", f"{len(blocks_raw)} blocks is more than a page can hold (500)")
-    blocks = [_block(file, b, i, blocks_raw.item_lines[i], g, path, allow_outside)
+    from typeset.font.roles import load_roles
+
+    spec_roles = load_roles(fonts)
+    blocks = [_block(file, b, i, blocks_raw.item_lines[i], g, path, allow_outside,
+                     set(spec_roles[0]))
               for i, b in enumerate(blocks_raw)]
     _check_ids_and_overlaps(file, blocks)
     name = path.stem
     spec = Spec(path, name, page, g, text, fonts, header, blocks, allow_outside)
+    spec.roles = spec_roles
     spec.print = _print(top.mapping("print"), path, allow_outside, header)
     return spec
 
@@ -398,6 +490,7 @@ def _check_ids_and_overlaps(file: str, blocks: list[BlockSpec]) -> None:
                 for rb in b.areas():
                     if ra.overlaps(rb):
                         raise InputError(
-                            file, f"blocks '{a.id}' ({ra.describe()}, line {a.line}) and "
-                            f"'{b.id}' ({rb.describe()}) overlap", line=b.line, field=f"{b.id}",
+                            file, f"blocks '{a.id}' ({ra.describe()}; spec line {a.line}) and "
+                            f"'{b.id}' ({rb.describe()}; spec line {b.line}) overlap",
+                            line=b.line, field=f"{b.id}",
                             hint="move or shrink one of them; every grid cell holds one element")

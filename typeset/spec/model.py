@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typeset.spec.keys import key
 from typeset.units import PT_PER_MM
 
 
@@ -12,12 +13,16 @@ from typeset.units import PT_PER_MM
 class GridSpec:
     """The page grid (版心): columns of whole body characters and lines of fixed pitch."""
 
-    columns: int = 8               # 对开 broadsheet: 8 basic columns (typesetting-rules §4.1)
-    column_chars: int = 13         # 13 小五 characters per basic column
-    gutter_chars: float = 1.0      # one character between columns
-    body_size: float = 9.0         # 小五
-    line_gap: float = 3.0          # 1/3 of the body size (newspaper practice, §3.2)
-    lines: int = 118               # lines per column: 118 × 12 pt − 3 pt ≈ 499 mm
+    # 对开 broadsheet: 8 basic columns (typesetting-rules §4.1)
+    columns: int = key("int", "number of basic columns (栏) of the page grid", 8, 1, 20)
+    # 13 小五 characters per basic column
+    column_chars: int = key("int", "body characters per basic column", 13, 4, 200)
+    gutter_chars: float = key("number", "space between columns, in body characters", 1.0, 0, 10)
+    body_size: float = key("length", "body type size (小五 = 9 pt)", 9.0, 4, 72)
+    # 1/3 of the body size (newspaper practice, §3.2)
+    line_gap: float = key("length", "space between body lines", 3.0, 0, 72)
+    # lines per column: 118 × 12 pt − 3 pt ≈ 499 mm
+    lines: int = key("int", "grid lines per column", 118, 1, 2000)
 
     @property
     def pitch(self) -> float:
@@ -52,12 +57,16 @@ class PageSpec:
 class TextSpec:
     """Composition settings for body text (typesetting-rules §1–2)."""
 
-    kinsoku: str = "gb"
-    punctuation: str = "quanjiao"
-    compress_stops: bool = True
-    cjk_latin_gap: float = 0.25     # em
-    cjk_digit_gap: float = 0.0      # em
-    indent: float = 2.0             # em
+    kinsoku: str = key("choice", "line-start/end prohibitions: basic, gb (GB/T 15834) or "
+                       "strict (also — and … may not start a line)", "gb",
+                       choices=("basic", "gb", "strict"))
+    punctuation: str = key("choice", "punctuation style: quanjiao (full-width, compressed at "
+                           "line ends and in pairs), kaiming or banjiao", "quanjiao",
+                           choices=("quanjiao", "kaiming", "banjiao"))
+    compress_stops: bool = key("bool", "compress stop marks at line ends", True)
+    cjk_latin_gap: float = key("number", "space between Chinese and Latin, in em", 0.25, 0, 0.5)
+    cjk_digit_gap: float = key("number", "space between Chinese and digits, in em", 0.0, 0, 0.5)
+    indent: float = key("number", "paragraph indent, in em", 2.0, 0, 4)
 
 
 @dataclass
@@ -82,7 +91,8 @@ class Placement:
                     or self.last_line < other.line or other.last_line < self.line)
 
     def describe(self) -> str:
-        return (f"columns {self.column}–{self.last_column}, lines {self.line}–{self.last_line}")
+        return (f"grid columns {self.column}–{self.last_column}, grid lines "
+                f"{self.line}–{self.last_line}")
 
 
 @dataclass
@@ -93,9 +103,30 @@ class BlockSpec:
     kind: str
     place: Placement
     line: int                        # line of the block in the spec file
-    source: Path | None = None       # content file
-    options: dict = field(default_factory=dict)
+    source: Path | None = None       # content file (or the photo)
+    opts: object = None              # the kind's typed options (spec.keys.ArticleOptions, …)
     frames: list[Placement] = field(default_factory=list)   # threaded frames for the body
+    content: object = None           # parsed content file (spec.content.Content)
+    caption: object = None           # a photo's parsed caption file
+    photo: object = None             # a photo's PhotoInfo (opened and checked at load)
+    file: str = ""                   # the spec file, for messages
+    key_lines: dict = field(default_factory=dict)   # spec line of each key of the block
+    given: frozenset = frozenset()   # keys the spec sets (others are defaults)
+    where: str = ""                  # field prefix in messages, e.g. blocks[2]
+
+    def error(self, key: str | None, message: str, hint: str | None = None):
+        """An InputError about one key of this block, naming file, line and field."""
+        from typeset.errors import InputError
+
+        line = self.key_lines.get(key, self.line) if key else self.line
+        return InputError(self.file, message, line=line,
+                          field=f"{self.where or self.id}.{key}" if key else (self.where or self.id),
+                          hint=hint)
+
+    @property
+    def options(self) -> dict:
+        """The keys the spec sets, with their typed values (read-only view)."""
+        return {k: getattr(self.opts, k) for k in self.given if hasattr(self.opts, k)}
 
     def areas(self) -> list[Placement]:
         """The grid rectangles the block really occupies. With threaded frames: the frames, plus
@@ -152,3 +183,4 @@ class Spec:
     blocks: list[BlockSpec]
     allow_outside_paths: bool = False
     print: PrintSpec = field(default_factory=PrintSpec)
+    roles: tuple | None = None      # (font roles, their source), read at load

@@ -6,6 +6,7 @@ Only plain YAML data is accepted: no tags that build objects, no aliases (which 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -79,6 +80,12 @@ def parse_yaml(text: str, file: str, what: str = "spec", first_line: int = 1) ->
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
+        wide = _full_width_colon(text, line)
+        if wide is not None:
+            raise InputError(str(path), f"'{wide[1].strip()}' has a full-width colon (：), as "
+                             "Chinese input methods type it; YAML needs an ASCII colon",
+                             line=wide[0], hint="write an ASCII colon and a space: " +
+                             re.sub(r"\s*：\s*", ": ", wide[1].strip(), count=1)) from None
         raise InputError(str(path), f"YAML syntax error: {exc.problem or exc}", line=line,
                          hint="check indentation, colons and quotes on this line") from None
     except yaml.YAMLError as exc:
@@ -90,6 +97,27 @@ def parse_yaml(text: str, file: str, what: str = "spec", first_line: int = 1) ->
     if not isinstance(value, LDict):
         raise InputError(str(path), f"{what} must be a mapping of keys to values", line=1)
     return value
+
+
+_WIDE_KEY = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w-]*\s*：")
+
+
+def _full_width_colon(text: str, line: int | None) -> tuple[int, str] | None:
+    """(line, text) of a line near `line` whose key ends in a full-width colon, if any."""
+    lines = text.splitlines()
+    near = range(max(1, (line or 1) - 2), min(len(lines), (line or len(lines)) + 1) + 1)
+    for n in list(near) + list(range(1, len(lines) + 1)):
+        if 1 <= n <= len(lines) and _WIDE_KEY.match(lines[n - 1]):
+            return n, lines[n - 1]
+    return None
+
+
+def wide_colon_hint(key: str) -> str | None:
+    """A hint for a key that swallowed a full-width colon (`column：1`)."""
+    if "：" in key:
+        return ("this key has a full-width colon (：), as Chinese input methods type it; "
+                "write an ASCII colon and a space: " + key.replace("：", ": ", 1))
+    return None
 
 
 def _convert(node: yaml.Node, file: str, seen: set[int]):
@@ -115,23 +143,42 @@ def _convert(node: yaml.Node, file: str, seen: set[int]):
             if key in out:
                 raise InputError(file, f"duplicate key '{key}'", line=knode.start_mark.line + 1,
                                  hint=f"'{key}' is already set on line {out.key_lines[key]}")
-            out[key] = _convert(vnode, file, seen)
+            try:
+                out[key] = _convert(vnode, file, seen)
+            except InputError as exc:
+                exc.field = key if exc.field is None else (
+                    f"{key}{exc.field}" if exc.field.startswith("[") else f"{key}.{exc.field}")
+                raise
             out.key_lines[key] = knode.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
         seen.add(id(node))
-        lst = LList(_convert(v, file, seen) for v in node.value)
+        lst = LList()
+        for i, v in enumerate(node.value):
+            try:
+                lst.append(_convert(v, file, seen))
+            except InputError as exc:
+                exc.field = f"[{i}]" if exc.field is None else (
+                    f"[{i}]{exc.field}" if exc.field.startswith("[") else f"[{i}].{exc.field}")
+                raise
         lst.line = line
         lst.item_lines = [v.start_mark.line + 1 for v in node.value]
         return lst
     seen.add(id(node))
-    return _construct_scalar(node)
+    return _construct_scalar(node, file)
 
 
-def _construct_scalar(node: yaml.Node):
+def _construct_scalar(node: yaml.Node, file: str = ""):
     """Build one plain scalar with PyYAML's safe constructors."""
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:
+        line = node.start_mark.line + 1
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            raise InputError(file, f"{node.value} is not a date in the calendar "
+                             f"({exc})", line=line, hint="write a real date, YYYY-MM-DD") from None
+        raise InputError(file, f"cannot read the value {node.value!r} ({exc})",
+                         line=line) from None
     finally:
         loader.dispose()

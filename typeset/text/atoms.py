@@ -8,6 +8,7 @@ its prefix/postfix symbols, a Latin word, a 2-em dash, an ellipsis). All widths 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -41,11 +42,13 @@ class Settings:
 
 @dataclass(slots=True)
 class Glyph:
-    """One glyph inside an atom: the character to draw, the text it stands for, its x offset."""
+    """One glyph inside an atom: the character to draw, the text it stands for, its x offset,
+    and the glyph id when HarfBuzz chose it (0: look the character up in the font)."""
 
     char: str
     text: str
     dx: int
+    gid: int = 0
 
 
 @dataclass(slots=True)
@@ -58,6 +61,13 @@ class Atom:
     style: str = "body"
     start: int = 0             # index of the first character in the paragraph's text
     glyphs: list[Glyph] = field(default_factory=list)
+    join: str = ""             # how a Latin-run piece joins the next piece (JOIN_*), "" if not
+    run: int = -1              # start of the Latin run this atom is a piece of
+    ink_l: int = 0             # left edge of the ink inside the box (marks at line edges)
+    ink_r: int = 0             # right edge of the ink inside the box
+    hyphen: int = 0            # advance of the hyphen drawn when a line breaks after this piece
+    overhang_l: int = 0        # ink of the first glyph left of the box (j, f in some faces)
+    overhang_r: int = 0        # ink of the last glyph right of the box (an italic or hooked f)
 
     @property
     def left_ink(self) -> bool:
@@ -68,17 +78,129 @@ class Atom:
         return self.cls in C.RIGHT_INK
 
 
-_ALNUM = (r"[￥¥＄$￡£€＃#№]?[A-Za-z0-9\u00C0-\u024F\u0370-\u03FF]+"
-          r"(?:[-_.,'’/:][A-Za-z0-9\u00C0-\u024F\u0370-\u03FF]+)*[％%‰‱°℃℉′″￠]?")
-_TOKEN = re.compile(rf"(——|⸺|……|⋯⋯|[？！?!]{{2,3}}|{_ALNUM}| +|.)", re.S)
+# A Latin run: letters, digits, ASCII signs and the symbols that travel with numbers. It is cut
+# into atoms only at its own break opportunities (see `_run_breaks`).
+_RUN_CHARS = ("!-~\u00a1-\u00b6\u00b8-\u024f\u0370-\u03ff\u0400-\u04ff\u1e00-\u1eff\u2030-\u2033"
+              "\u20ac\u2103"
+              "\u2109\u2116\uffe0\uffe1\uffe5\uff04\uff05")
+_TOKEN = re.compile(rf"(——|⸺|……|⋯⋯|[？！]{{2,3}}|[{_RUN_CHARS}]+| +|.)", re.S)
+_RUN = re.compile(rf"[{_RUN_CHARS}]+")
+_URL_BREAK_AFTER = "/.?&=-_"     # URLs, paths, e-mail break after these (no hyphen added), §1.4
+NO_START_ASCII = '.)]}:,;!?%"-'  # ASCII marks that never begin a line (§1.2 for ASCII copy)
+NO_END_ASCII = "([{$#"           # ASCII marks that never end a line
+HYPHENATE_MIN = 7                # words shorter than this are never hyphenated
+EMERGENCY_WIDTH = 6 * EM         # a run piece wider than this gets last-resort breaks per letter
+
+# How an atom of a Latin run joins the next piece of the same run (Atom.join).
+JOIN_URL = "url"                 # after / . ? & = - _ in a URL or path: a free break
+JOIN_HYPHEN = "hyphen"           # after an explicit hyphen between words
+JOIN_HYPH = "hyph"               # a hyphenation point: a break adds a hyphen
+JOIN_EMERGENCY = "emergency"     # inside a word or number, only when nothing else fits
+
+
+def _is_url_like(run: str) -> bool:
+    return ("/" in run or "@" in run or "\\" in run or run.lower().startswith("www.")
+            or run.count(".") >= 2 and any(c.isalpha() for c in run))
+
+
+@lru_cache(maxsize=1)
+def _hyphenator():
+    import pyphen
+
+    return pyphen.Pyphen(lang="en_US", left=3, right=3)
+
+
+def _run_breaks(run: str) -> dict[int, str]:
+    """Break opportunities inside a Latin run: {index of the first char after the break: kind}."""
+    out: dict[int, str] = {}
+    n = len(run)
+    if _is_url_like(run):
+        for k in range(1, n - 1):
+            c, d = run[k], run[k + 1]
+            if c in _URL_BREAK_AFTER and d.isalnum() and not (c == "." and run[k - 1].isdigit()
+                                                              and d.isdigit()):
+                out[k + 1] = JOIN_URL
+        return out
+    if run[0] != "-":
+        for k in range(2, n - 2):
+            if run[k] == "-" and run[k - 1].isalpha() and run[k - 2].isalpha() \
+                    and run[k + 1].isalpha() and run[k + 2].isalpha():
+                out[k + 1] = JOIN_HYPHEN
+    for m in re.finditer(r"[A-Za-z\u00c0-\u024f]{%d,}" % HYPHENATE_MIN, run):
+        word = m.group(0)
+        if word.isupper():
+            continue   # acronyms and shouted words are not hyphenated
+        for pos in _hyphenator().positions(word):
+            out.setdefault(m.start() + pos, JOIN_HYPH)
+    return out
 
 
 def _latin_glyphs(text: str, metrics: Metrics) -> tuple[list[Glyph], int]:
+    """Glyphs of a character sequence from the cmap, one after another (signs outside runs)."""
     glyphs, x = [], 0
     for ch in text:
         glyphs.append(Glyph(ch, ch, x))
         x += metrics.advance(ch)
     return glyphs, x
+
+
+def _shaped_glyphs(text: str, metrics: Metrics) -> list[tuple[int, int, int]]:
+    """(gid or 0, cluster, advance) for each glyph of a Latin run (HarfBuzz when available)."""
+    shape = getattr(metrics, "shape", None)
+    shaped = shape(text) if shape else None
+    if shaped:
+        return [(gid, cl, adv) for gid, cl, adv, _ in shaped]
+    return [(0, i, metrics.advance(ch)) for i, ch in enumerate(text)]
+
+
+def latin_atoms(run: str, style: str, start: int, metrics: Metrics) -> list[Atom]:
+    """The atoms of one Latin run: pieces between its break opportunities (shaped glyphs)."""
+    glyphs = _shaped_glyphs(run, metrics)
+    breaks = _run_breaks(run)
+    cuts = sorted(breaks)
+    bounds = list(zip([0, *cuts], [*cuts, len(run)]))
+    # pieces too wide for a narrow column get last-resort breaks between every character
+    adv_of = {}
+    for gid, cl, adv in glyphs:
+        adv_of[cl] = adv_of.get(cl, 0) + adv
+    pieces: list[tuple[int, int, str]] = []
+    for a, b in bounds:
+        join = breaks.get(b, "")
+        if sum(adv_of.get(c, 0) for c in range(a, b)) > EMERGENCY_WIDTH and b - a > 1:
+            # last resort: between any two characters, but never before . ) ] : , - % " …
+            # nor after ( [ (the ASCII line-start and line-end prohibitions)
+            c0 = a
+            for c in range(a + 1, b):
+                if run[c] not in NO_START_ASCII and run[c - 1] not in NO_END_ASCII:
+                    pieces.append((c0, c, JOIN_EMERGENCY))
+                    c0 = c
+            pieces.append((c0, b, join))
+        else:
+            pieces.append((a, b, join))
+    core = run.strip("￥¥＄$￡£€＃#№％%‰‱°℃℉′″￠")
+    kind = C.DIGIT if core and all(c.isdigit() or c in ".," for c in core) else C.LATIN
+    if not any(c.isalnum() for c in run):
+        kind = C.OTHER    # a lone sign (线上+线下): no CJK–Latin gap
+    atoms = []
+    for a, b, join in pieces:
+        gl, x, seen = [], 0, set()
+        for gid, cl, adv in glyphs:
+            if a <= cl < b:
+                gl.append(Glyph(run[cl], "" if cl in seen else run[cl], x, gid))
+                seen.add(cl)
+                # kerning across a break point is dropped: the piece may end a line, where
+                # its last glyph must keep its full advance
+                x += metrics.advance(run[cl]) if cl == b - 1 and b < len(run) else adv
+        over_l = over_r = 0
+        ink = getattr(metrics, "ink", None)
+        if ink and gl:
+            over_l = max(0, -ink(gl[0].char)[0])
+            over_r = max(0, ink(gl[-1].char)[1] - metrics.advance(gl[-1].char))
+        atoms.append(Atom(run[a:b], kind, x, style=style, start=start + a, glyphs=gl,
+                          join=join, run=start,
+                          hyphen=metrics.advance("-") if join == JOIN_HYPH else 0,
+                          overhang_l=over_l, overhang_r=over_r))
+    return atoms
 
 
 def _centered(ch: str, box: int, metrics: Metrics, text: str | None = None) -> Glyph:
@@ -89,8 +211,14 @@ def make_atom(tok: str, prev: str, nxt: str, style: str, start: int, metrics: Me
               settings: Settings, has_glyph=None) -> Atom:
     """Build the atom for one token, given the characters around it (for context rules)."""
     first = tok[0]
+    ink = getattr(metrics, "ink", None)
     if tok in ("——", "⸺"):
-        if has_glyph is None or has_glyph("⸺"):
+        if (has_glyph is None or has_glyph("⸺")) and ink:
+            # two copies of the 2-em dash glyph whose inks overlap: one unbroken rule filling
+            # exactly 2 em, edge to edge (the glyph's own ink is only about 1.6 em long)
+            lo, hi = ink("⸺")
+            g = [Glyph("⸺", "—", -lo), Glyph("⸺", "—", 2 * EM - hi)]
+        elif has_glyph is None or has_glyph("⸺"):
             g = [_centered("⸺", 2 * EM, metrics, "——")]
         else:
             g = [_centered("—", EM, metrics), Glyph("—", "—", EM + (EM - metrics.advance("—")) // 2)]
@@ -99,15 +227,22 @@ def make_atom(tok: str, prev: str, nxt: str, style: str, start: int, metrics: Me
         return Atom(tok, C.ELLIPSIS, 2 * EM, style=style, start=start,
                     glyphs=[Glyph(tok[0], tok[0], 0), Glyph(tok[1], tok[1], EM)])
     if len(tok) > 1 and set(tok) <= set("？！?!"):
+        # GB 5.1.2: two marks in 1 em, three in 2 em; the inks evenly spaced, half a space
+        # before the first and after the last (no overlap, no hole after them)
         n = len(tok)
-        return Atom(tok, C.DOUBLE_STOP, (n - 1) * EM, style=style, start=start,
-                    glyphs=[Glyph(c, c, i * HALF - (HALF // 2 if i else 0)) for i, c in enumerate(tok)])
+        box = (n - 1) * EM
+        inks = [ink(c) if ink else (0, HALF * 4 // 5) for c in tok]
+        space = (box - sum(hi - lo for lo, hi in inks)) / n
+        glyphs, x = [], space / 2
+        for c, (lo, hi) in zip(tok, inks):
+            glyphs.append(Glyph(c, c, round(x - lo)))
+            x += hi - lo + space
+        return Atom(tok, C.DOUBLE_STOP, box, style=style, start=start, glyphs=glyphs)
     if tok.startswith(" "):
-        if (prev and C.char_class(prev) in (C.LATIN, C.DIGIT)
-                and nxt and C.char_class(nxt) in (C.LATIN, C.DIGIT)):
-            return Atom(tok, C.SPACE, LATIN_SPACE, style=style, start=start)
-        # A space between Chinese words (本报讯 记者…, 记者李平 曾雨) is one full-width space.
-        return Atom(tok, C.IDEO_SPACE, EM, style=style, start=start)
+        if prev and nxt and C.is_cjk(prev) and C.is_cjk(nxt):
+            # A space between Chinese words (本报讯 记者…, 记者李平 曾雨) is one full-width space.
+            return Atom(tok, C.IDEO_SPACE, EM, style=style, start=start)
+        return Atom(tok, C.SPACE, LATIN_SPACE, style=style, start=start)
     cls = C.char_class(first)
     if len(tok) > 1 or cls in (C.LATIN, C.DIGIT):
         glyphs, width = _latin_glyphs(tok, metrics)
@@ -123,12 +258,14 @@ def make_atom(tok: str, prev: str, nxt: str, style: str, start: int, metrics: Me
             width, aki = HALF, 0
             dx = (max(0, EM - metrics.advance(tok)) - HALF) if cls == C.OPEN else 0
             return Atom(tok, cls, width, style=style, start=start, glyphs=[Glyph(tok, tok, dx)])
+        lo, hi = ink(tok) if ink else (0, EM)
         if cls == C.OPEN:
             # ink sits on the right of the square: a narrow (proportional) glyph goes right
             dx = max(0, EM - metrics.advance(tok))
             return Atom(tok, cls, width, aki_l=aki, style=style, start=start,
-                        glyphs=[Glyph(tok, tok, dx)])
-        return Atom(tok, cls, width, aki_r=aki, style=style, start=start, glyphs=[Glyph(tok, tok, 0)])
+                        glyphs=[Glyph(tok, tok, dx)], ink_l=dx + lo, ink_r=dx + hi)
+        return Atom(tok, cls, width, aki_r=aki, style=style, start=start, glyphs=[Glyph(tok, tok, 0)],
+                    ink_l=lo, ink_r=hi)
     if cls in (C.MIDDOT, C.SOLIDUS):
         return Atom(tok, cls, HALF, style=style, start=start, glyphs=[_centered(tok, HALF, metrics)])
     if cls == C.CONNECTOR:
@@ -166,6 +303,9 @@ def atomize(runs: list[tuple[str, str]], metrics_for, settings: Settings,
             prev = full[pos - 1] if pos > 0 else ""
             end = pos + len(tok)
             nxt = full[end] if end < len(full) else ""
-            atoms.append(make_atom(tok, prev, nxt, style, pos, metrics, settings, has_glyph))
+            if _RUN.fullmatch(tok):
+                atoms += latin_atoms(tok, style, pos, metrics)
+            else:
+                atoms.append(make_atom(tok, prev, nxt, style, pos, metrics, settings, has_glyph))
         offset += len(text)
     return atoms

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from typeset.text import classes as C
-from typeset.text.atoms import INDENT, LATIN_SPACE_MAX, LATIN_SPACE_MIN
-from typeset.text.linebreak import Prepared, _expandable, _gap, _junction, _squeezable
+from typeset.text.atoms import HALF, INDENT, JOIN_HYPH, LATIN_SPACE_MAX
+from typeset.text.linebreak import TRACK_SHRINK, Prepared, edge_trims, letter_gaps, stretch_plan
 
 
 @dataclass
@@ -19,6 +19,7 @@ class PlacedAtom:
     index: int     # atom index in the paragraph
     x: float       # x of the atom's nominal box (glyph dx are relative to it), 1/1000 em
     advance: float  # visible advance after cuts
+    spacing: float = 0.0   # letter-spacing added after each glyph but the last (Latin runs)
 
 
 @dataclass
@@ -27,6 +28,7 @@ class SetLine:
     width: float    # set width of the line, 1/1000 em
     start: int
     end: int
+    hyphen_x: float | None = None   # where the hyphen of a hyphenated line end is drawn
 
 
 def _spread(items: list[list], need: float) -> float:
@@ -41,51 +43,68 @@ def _spread(items: list[list], need: float) -> float:
 
 
 def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
+    """Place the atoms of line [i, j) at `target` width, using the same line model as the
+    breaker: the junction blanks, edge trims and squeezable amounts of `prepare`/`edge_trims`,
+    so a line the breaker measured as fitting is set exactly as measured."""
     atoms = p.atoms
-    s = p.settings
     cut_l = {k: 0.0 for k in range(i, j)}
     cut_r = {k: 0.0 for k in range(i, j)}
-    gaps = {k: float(_gap(atoms[k], atoms[k + 1], s)) for k in range(i, j - 1)}
+    avail_l = {k: float(p.sq_l[k]) for k in range(i, j)}
+    avail_r = {k: float(p.sq_r[k]) for k in range(i, j)}
+    gaps = {k: float(p.gap[k]) for k in range(i, j - 1)}
     for k in range(i, j - 1):
-        side, amount = _junction(atoms[k], atoms[k + 1])
+        side, amount = p.jside[k], p.jamount[k]
         if side == "a":
             cut_r[k] += amount
+            avail_r[k] = max(0.0, avail_r[k] - amount)
         elif side == "b":
             cut_l[k + 1] += amount
-    first, end = atoms[i], atoms[j - 1]
-    if first.cls == C.SPACE:
-        cut_l[i] = first.width
-    elif first.aki_l:
-        cut_l[i] = first.aki_l
-    if end.cls in (C.SPACE, C.IDEO_SPACE) and j - 1 != i:
-        cut_r[j - 1] = end.width - cut_l[j - 1]
-    elif end.aki_r:
-        cut_r[j - 1] = end.aki_r
+            avail_l[k + 1] = max(0.0, avail_l[k + 1] - amount)
+        avail_r[k] = max(0.0, avail_r[k] - p.jfix[k])
+    st, _, et, _ = edge_trims(p, i, j)
+    hyphen = et < 0 and atoms[j - 1].join == JOIN_HYPH and j < len(atoms)
+    track = 0.0
+    cut_l[i] = max(cut_l[i], float(st)) if st > 0 else cut_l[i] + st
+    avail_l[i] = 0.0 if st else avail_l[i]
+    if et < 0 and not hyphen:
+        cut_r[j - 1] = et             # the last letter's ink overhang counts as width
+    if et > 0:
+        cut_r[j - 1] = et - cut_l[j - 1] if j - 1 == i and atoms[i].cls == C.SPACE else et
+        avail_r[j - 1] = 0.0
+        if atoms[j - 1].cls in (C.SPACE, C.IDEO_SPACE):
+            avail_l[j - 1] = 0.0
+    if atoms[i].cls == C.SPACE:
+        avail_r[i] = 0.0
     natural = sum(atoms[k].width - cut_l[k] - cut_r[k] for k in range(i, j)) + sum(gaps.values())
+    if hyphen:
+        natural += -et
+    edge_space = {k for k in (i, j - 1) if k < j - 1 or True} & {
+        k for k in range(i, j) if atoms[k].cls in (C.SPACE, C.IDEO_SPACE) and (k == i or k == j - 1)}
 
     if natural > target:
         need = natural - target
-        levels: list[list[list]] = [[], [], [], [], []]
+        levels: list[list[list]] = [[], [], [], [], [], []]
         for k in range(i, j):
             a = atoms[k]
-            sl, sr = _squeezable(a, s)
-            left = max(0.0, sl - cut_l[k])
-            right = max(0.0, sr - cut_r[k])
             if a.cls == C.SPACE:
-                if k not in (i, j - 1):
-                    levels[0].append([("r", k), max(0.0, a.width - LATIN_SPACE_MIN - cut_r[k]), 0.0])
-            elif a.cls in (C.OPEN, C.CLOSE):
-                if left:
-                    levels[1].append([("l", k), left, 0.0])
-                if right:
-                    levels[1].append([("r", k), right, 0.0])
-            elif a.cls == C.PAUSE and right:
-                levels[2].append([("r", k), right, 0.0])
-            elif a.cls == C.STOP and right:
-                levels[4].append([("r", k), right, 0.0])
+                if k not in edge_space and avail_r[k]:
+                    levels[0].append([("r", k), avail_r[k], 0.0])
+                continue
+            bucket = {C.OPEN: 1, C.CLOSE: 1, C.PAUSE: 2, C.STOP: 4}.get(a.cls)
+            if bucket is None:
+                continue
+            if avail_l[k]:
+                levels[bucket].append([("l", k), avail_l[k], 0.0])
+            if avail_r[k]:
+                levels[bucket].append([("r", k), avail_r[k], 0.0])
         for k, g in gaps.items():
             if g:
                 levels[3].append([("g", k), g / 2, 0.0])
+        inside = [k for k in range(i, j - 1) if p.pt[k + 1] - p.pt[k]]
+        units = len(inside) + sum(letter_gaps(atoms[k]) for k in range(i, j))
+        if units:
+            # last of all, the letters of Latin runs close up a little (TRACK_SHRINK each)
+            levels[5].append([("t", 0), float(TRACK_SHRINK * units), 0.0])
         for level in levels:
             need -= _spread(level, need)
             for (side, k), _, taken in level:
@@ -93,6 +112,10 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
                     cut_l[k] += taken
                 elif side == "r":
                     cut_r[k] += taken
+                elif side == "t":
+                    track = -taken / units
+                    for kk in inside:
+                        gaps[kk] += track
                 else:
                     gaps[k] -= taken
             if need <= 1e-9:
@@ -102,7 +125,7 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
         first_level = []
         for k, g in gaps.items():
             if g:
-                first_level.append([("g", k), max(0.0, 500 - g), 0.0])
+                first_level.append([("g", k), max(0.0, HALF - g), 0.0])
         for k in range(i + 1, j - 1):
             if atoms[k].cls == C.SPACE:
                 first_level.append([("s", k), LATIN_SPACE_MAX - atoms[k].width, 0.0])
@@ -112,22 +135,31 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
                 gaps[k] += taken
             else:
                 cut_r[k] -= taken  # a negative cut widens the space
-        expandable = [k for k in range(i, j - 1) if _expandable(atoms[k], atoms[k + 1])]
-        if slack > 1e-9 and expandable:
-            per = slack / len(expandable)
-            for k in expandable:
-                gaps[k] += per
+        expandable = [k for k in range(i, j - 1) if p.pe[k + 1] - p.pe[k] and not gaps[k]
+                      and not (k + 1 in edge_space or k in edge_space)]
+        inside = [k for k in range(i, j - 1) if p.pt[k + 1] - p.pt[k]]
+        per, track = stretch_plan(slack, len(expandable),
+                                  len(inside) + sum(letter_gaps(atoms[k]) for k in range(i, j)))
+        for k in expandable:
+            gaps[k] += per
+        for k in inside:
+            gaps[k] += track
 
     placed = []
     cursor = 0.0
     for k in range(i, j):
         a = atoms[k]
-        adv = a.width - cut_l[k] - cut_r[k]
-        placed.append(PlacedAtom(k, cursor - cut_l[k], adv))
+        spacing = track if letter_gaps(a) else 0.0
+        adv = a.width - cut_l[k] - cut_r[k] + spacing * letter_gaps(a)
+        placed.append(PlacedAtom(k, cursor - cut_l[k], adv, spacing))
         cursor += adv
         if k < j - 1:
             cursor += gaps[k]
-    return SetLine(placed, cursor, i, j)
+    hyphen_x = None
+    if hyphen:
+        hyphen_x = cursor
+        cursor += -et
+    return SetLine(placed, cursor, i, j, hyphen_x)
 
 
 def line_text(p: Prepared, line: SetLine) -> str:

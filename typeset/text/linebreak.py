@@ -15,7 +15,10 @@ from itertools import accumulate
 from typing import Callable
 
 from typeset.text import classes as C
-from typeset.text.atoms import EM, HALF, INDENT, LATIN_SPACE_MAX, LATIN_SPACE_MIN, Atom, Settings
+from typeset.text.atoms import (
+    EM, HALF, INDENT, JOIN_EMERGENCY, JOIN_HYPH, JOIN_HYPHEN, JOIN_URL, LATIN_SPACE_MAX,
+    LATIN_SPACE_MIN, NO_END_ASCII, NO_START_ASCII, Atom, Settings,
+)
 
 # Scoring constants (in "badness" points; demerits of a line = (1 + badness)² + penalty).
 SHRINK_BADNESS = 10.0        # badness of squeezing away all removable blanks of a line
@@ -27,6 +30,15 @@ ORPHAN_PENALTY = 1e6         # a last line with one lone character (孤字, clre
 RAGGED_PENALTY = 1e5         # a non-final line that cannot be justified (no gap to spread)
 FORBIDDEN_PENALTY = 1e7      # remedial break against a prohibition (only if nothing else works)
 OVERFULL_PENALTY = 1e8       # a single atom wider than the column
+UNIT_MAX = 5                 # a Latin run this short after a number is taken as its unit
+GAP_LIMIT = 500              # most a gap between characters may stretch: ½ em (§2.8)
+OVER_LIMIT_PENALTY = 1e7     # a line whose gaps must stretch past GAP_LIMIT
+TRACK_LIMIT = 80             # most letters of a Latin run may open (0.08 em) when gaps cannot
+TRACK_SHRINK = 15            # most letters of a Latin run may close up (0.015 em), last of all
+TRACK_PENALTY = 1e5          # a line justified by letter-spacing a URL or a word
+JOIN_PENALTY = {             # a break inside a Latin run (typesetting-rules §1.4, §2.6)
+    JOIN_URL: 50.0, JOIN_HYPHEN: 100.0, JOIN_HYPH: 2000.0, JOIN_EMERGENCY: 1e9,
+}
 INF = float("inf")
 
 _LOOSE_CLASSES = (C.STOP, C.PAUSE, C.CLOSE, C.OPEN, C.MIDDOT, C.CONNECTOR, C.SOLIDUS,
@@ -59,6 +71,14 @@ class Prepared:
     allowed: list[bool]   # break allowed after atom k
     penalty: list[float]  # penalty of a break after atom k
     squeeze: list[int]    # squeezable part of each atom (left + right)
+    sq_l: list[int]       # squeezable left blank of each atom (after adjacent-mark rules)
+    sq_r: list[int]       # squeezable right blank (or Latin-space shrink) of each atom
+    pt: list[int]         # junctions inside a Latin run (last-resort tracking), prefix sums
+    pgg: list[int]        # letter gaps inside Latin-run atoms, prefix sums
+    jside: list[str]      # junction k|k+1: whose blank is removed ('a', 'b' or '')
+    jamount: list[int]    # junction k|k+1: how much blank is removed
+    jfix: list[int]       # junction k|k+1: blank of atom k kept fixed (adjacent-mark pair)
+    gap: list[int]        # junction k|k+1: natural gap (CJK–Latin)
 
 
 def _squeezable(a: Atom, settings: Settings) -> tuple[int, int]:
@@ -101,75 +121,157 @@ def _expandable(a: Atom, b: Atom) -> bool:
     return a.cls not in fixed and b.cls not in fixed
 
 
+def letter_gaps(a: Atom) -> int:
+    """Gaps between the glyphs of a Latin-run atom that letter-spacing may open (not numbers:
+    their figures keep the grid)."""
+    return max(0, len(a.glyphs) - 1) if a.run >= 0 and a.cls != C.DIGIT else 0
+
+
+def same_run(a: Atom, b: Atom) -> bool:
+    """Are a and b two pieces of one Latin run (a URL cut at its break points, say)?"""
+    return a.run >= 0 and a.run == b.run and a.style == b.style
+
+
+def _ascii_forbids(a: Atom, b: Atom) -> bool:
+    """ASCII marks of Latin copy: `. ) ] : , - %` and `"` never start a line, `( [` never end one."""
+    if b.cls in (C.LATIN, C.DIGIT, C.OTHER) and b.text[:1] in NO_START_ASCII:
+        return True
+    if a.cls in (C.LATIN, C.DIGIT, C.OTHER, C.PREFIX) and a.text[-1:] in NO_END_ASCII:
+        return True
+    if a.cls in (C.LATIN, C.DIGIT) and b.cls == C.POSTFIX:
+        return True     # 21 | % : the sign belongs to the number
+    return False
+
+
 def prepare(atoms: list[Atom], settings: Settings) -> Prepared:
     n = len(atoms)
     widths = [a.width for a in atoms]
-    squeeze = []
+    sq_l, sq_r = [], []
     for a in atoms:
         sl, sr = _squeezable(a, settings)
-        squeeze.append(sl + sr)
-    junc, juncs, gaps, gaps_s, gaps_x, exp = [], [], [], [], [], []
+        sq_l.append(sl)
+        sq_r.append(sr)
+    junc, juncs, gaps, gaps_s, gaps_x, exp, track = [], [], [], [], [], [], []
+    jside: list[str] = []
+    jfix: list[int] = []
+    run_len: dict[int, int] = {}
+    for a in atoms:
+        if a.run >= 0:
+            run_len[a.run] = run_len.get(a.run, 0) + len(a.text)
     allowed, penalty = [], []
     level = settings.level
     for k in range(n - 1):
         a, b = atoms[k], atoms[k + 1]
         side, amount = _junction(a, b)
         junc.append(amount)
+        jside.append(side)
+        fix = 0
         if side == "a":
-            juncs.append(min(amount, _squeezable(a, settings)[1]))
+            juncs.append(min(amount, sq_r[k]))
         elif side == "b":
-            juncs.append(min(amount, _squeezable(b, settings)[0]))
+            juncs.append(min(amount, sq_l[k + 1]))
+            if a.aki_r:
+                # ，“ keeps one blank between the inks: the pair stays 1.5 em (README, §2.5)
+                fix = sq_r[k]
         else:
             juncs.append(0)
-        g = _gap(a, b, settings)
+        jfix.append(fix)
+        juncs[-1] += fix
+        inside = same_run(a, b)
+        g = 0 if inside else _gap(a, b, settings)
         gaps.append(g)
         gaps_s.append(g // 2 if g else 0)
         gaps_x.append(max(0, HALF - g) if g else 0)
-        exp.append(1 if _expandable(a, b) else 0)
-        ok = not (C.no_line_end(a.cls, level) or C.no_line_start(b.cls, level)
+        # a CJK–Latin gap stretches in the first step only, to ½ em (its own limit, §2.8)
+        exp.append(1 if not inside and not g and _expandable(a, b) else 0)
+        track.append(1 if inside else 0)
+        if inside:
+            allowed.append(bool(a.join))
+            penalty.append(JOIN_PENALTY.get(a.join, 0.0))
+            continue
+        unit = (a.cls == C.SPACE and k and atoms[k - 1].cls == C.DIGIT and b.cls == C.LATIN
+                and b.text[:1].isalpha() and run_len.get(b.run, 0) <= UNIT_MAX)
+        # a number and its Latin unit stay together (2.3 GB, 40 km, 0.05 mg/L; §1.4)
+        ok = not unit and not (C.no_line_end(a.cls, level) or C.no_line_start(b.cls, level)
                   or a.cls == INDENT or b.cls in (C.SPACE, C.IDEO_SPACE)
-                  or (a.cls in (C.LATIN, C.DIGIT) and b.cls in (C.LATIN, C.DIGIT)))
+                  or (a.cls in (C.LATIN, C.DIGIT) and b.cls in (C.LATIN, C.DIGIT))
+                  or _ascii_forbids(a, b))
         allowed.append(ok)
         pen = 0.0
         if a.cls == C.DIGIT and b.cls == C.HAN and b.text in C.NUMBER_UNITS:
             pen = DISCOURAGED_PENALTY
         penalty.append(pen)
     space_stretch = [LATIN_SPACE_MAX - a.width if a.cls == C.SPACE else 0 for a in atoms]
+    squeeze = [sl + sr for sl, sr in zip(sq_l, sq_r)]
 
     def pre(xs):
         return [0, *accumulate(xs)]
 
     return Prepared(atoms, settings, pre(widths), pre(junc), pre(juncs), pre(gaps), pre(gaps_s),
                     pre([g + s for g, s in zip(gaps_x, space_stretch)]), pre(exp), pre(squeeze),
-                    allowed, penalty, squeeze)
+                    allowed, penalty, squeeze, sq_l, sq_r, pre(track),
+                    pre([letter_gaps(a) for a in atoms]), jside, junc, jfix, gaps)
+
+
+def _trimmed_space(a: Atom) -> bool:
+    return a.cls in (C.SPACE, C.IDEO_SPACE)
 
 
 def edge_trims(p: Prepared, i: int, j: int) -> tuple[int, int, int, int]:
-    """(start trim, its squeezable part, end trim, its squeezable part) of line [i, j)."""
+    """(start trim, its squeezable part, end trim, its squeezable part) of line [i, j).
+
+    A space at either end is dropped; an opening mark at the start and a closing or pause mark
+    at the end lose their blank (GB 5.1.10); a line broken at a hyphenation point gains a hyphen
+    (a negative end trim)."""
     first, last = p.atoms[i], p.atoms[j - 1]
     st = sts = et = ets = 0
     if first.cls == C.SPACE:
         st, sts = first.width, p.squeeze[i]
     elif first.aki_l:
         st = first.aki_l
-        sts = _squeezable(first, p.settings)[0]
+        sts = p.sq_l[i]
+    elif first.overhang_l:
+        st = -first.overhang_l       # ink left of the first letter stays inside the column
     if j - 1 != i or not st:
-        if last.cls in (C.SPACE, C.IDEO_SPACE):
+        if _trimmed_space(last):
             et, ets = last.width, p.squeeze[j - 1]
+            if j - 2 >= i and p.atoms[j - 2].overhang_r:
+                et -= min(et, p.atoms[j - 2].overhang_r)   # the space keeps the letter's overhang
         elif last.aki_r:
             et = last.aki_r
-            ets = _squeezable(last, p.settings)[1]
+            ets = p.sq_r[j - 1]
+        elif last.join == JOIN_HYPH and j < len(p.atoms):
+            et = -last.hyphen
+        elif last.overhang_r:
+            et = -last.overhang_r    # ink right of the last letter stays inside the column
     return st, sts, et, ets
+
+
+def _edge_gaps(p: Prepared, i: int, j: int) -> int:
+    """Expandable gaps beside a dropped edge space: they take no share of the stretch."""
+    n = 0
+    if j - 1 > i and _trimmed_space(p.atoms[j - 1]):
+        n += p.pe[j - 1] - p.pe[j - 2]
+    if j - 1 > i and p.atoms[i].cls == C.SPACE:
+        n += p.pe[i + 1] - p.pe[i]
+    return n
 
 
 def measure(p: Prepared, i: int, j: int) -> tuple[int, int, int, int]:
     """(natural width, squeezable amount, extra stretch of gaps/spaces, expandable gaps) of [i, j)."""
     st, sts, et, ets = edge_trims(p, i, j)
     nat = (p.pw[j] - p.pw[i]) - (p.pj[j - 1] - p.pj[i]) + (p.pg[j - 1] - p.pg[i]) - st - et
-    shr = (p.ps[j] - p.ps[i]) - (p.pjs[j - 1] - p.pjs[i]) + (p.pgs[j - 1] - p.pgs[i]) - sts - ets
+    shr = (p.ps[j] - p.ps[i]) - (p.pjs[j - 1] - p.pjs[i]) + (p.pgs[j - 1] - p.pgs[i]) - sts - ets \
+        + TRACK_SHRINK * trackable(p, i, j)
     ext = p.pgx[j - 1] - p.pgx[i]
-    exp = p.pe[j - 1] - p.pe[i]
+    exp = p.pe[j - 1] - p.pe[i] - _edge_gaps(p, i, j)
     return nat, max(shr, 0), ext, exp
+
+
+def trackable(p: Prepared, i: int, j: int) -> int:
+    """Letter gaps of Latin runs inside line [i, j): between the glyphs of a piece and between
+    two pieces of one run (last-resort letter-spacing)."""
+    return p.pt[j - 1] - p.pt[i] + p.pgg[j] - p.pgg[i]
 
 
 def _is_orphan(p: Prepared, i: int, j: int) -> bool:
@@ -178,23 +280,53 @@ def _is_orphan(p: Prepared, i: int, j: int) -> bool:
     return len(body) == 1 and body[0].cls == C.HAN and i > 0
 
 
-def line_badness(measured: tuple[int, int, int, int], target: int, last: bool) -> float:
-    """Badness of a line with `measured` = measure(...) set to `target`; INF if it cannot be set."""
+def stretch_plan(slack: float, exp: int, track: int) -> tuple[float, float]:
+    """How the stretch left after the first step (Latin spaces, CJK–Latin gaps) is shared:
+    (per expandable gap, per tracking unit). Gaps between characters take up to GAP_LIMIT; what
+    is left opens the letters of Latin runs by up to TRACK_LIMIT each; only when that is not
+    enough do the gaps go past their limit (a loose line). (0, 0) when nothing can stretch."""
+    if slack <= 0:
+        return 0.0, 0.0
+    if exp and slack / exp <= GAP_LIMIT:
+        return slack / exp, 0.0
+    excess = slack - exp * GAP_LIMIT
+    if track and excess / track <= TRACK_LIMIT:
+        return (GAP_LIMIT if exp else 0.0), excess / track
+    if exp:
+        return slack / exp, 0.0
+    return 0.0, 0.0
+
+
+def line_badness(measured: tuple[int, int, int, int], target: int, last: bool,
+                 track: int = 0) -> float:
+    """Badness of a line with `measured` = measure(...) set to `target`; INF if it cannot be set.
+
+    Stretch is limited per gap kind (§2.8), in the order of `stretch_plan`; a line that needs
+    more than the limits is scored OVER_LIMIT (or RAGGED when it has no gap at all) so that
+    another break is found whenever one exists."""
     nat, shr, ext, exp = measured
     if nat > target:
         need = nat - target
         if need > shr:
             return INF
-        return SHRINK_BADNESS * (need / max(shr, 1)) ** 2
+        bad = SHRINK_BADNESS * (need / max(shr, 1)) ** 2
+        if need > shr - TRACK_SHRINK * track:
+            bad += TRACK_PENALTY ** 0.5     # only when the letters must close up
+        return bad
     if last:
         return 0.0
     slack = target - nat - ext
     if slack <= 0:
         return 1.0
+    per_gap, per_track = stretch_plan(slack, exp, track)
+    if per_track:
+        return STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2 + TRACK_PENALTY ** 0.5
     if exp == 0:
         return RAGGED_PENALTY
-    per_gap = slack / exp
-    return STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2
+    bad = STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2
+    if per_gap > GAP_LIMIT:
+        bad += OVER_LIMIT_PENALTY ** 0.5
+    return bad
 
 
 @dataclass
@@ -215,13 +347,21 @@ def break_paragraph(p: Prepared, width_of: Callable[[int], int], first_line: int
     return Broken(result, _issues(p, result, width_of, first_line))
 
 
+def _uniform(width_of, first_line: int, n: int) -> bool:
+    """Do all lines the paragraph can take have the same measure?"""
+    w0 = width_of(first_line)
+    return all(width_of(first_line + k) == w0 for k in range(min(n, 4096)))
+
+
 def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
+    """Total fit. With equal measures one state per position is exact; where measures differ
+    (boxed articles, L-shaped frames) the state is (position, line number)."""
     n = len(p.atoms)
     wmax = max(width_of(first_line + k) for k in range(min(n, 4096)))
-    best = [INF] * (n + 1)
-    prev = [-1] * (n + 1)
-    count = [0] * (n + 1)
-    best[0] = 0.0
+    uniform = _uniform(width_of, first_line, n)
+    # best[j]: {line count: (total demerits, previous position, previous line count)}
+    best: list[dict[int, tuple[float, int, int]]] = [dict() for _ in range(n + 1)]
+    best[0][0] = (0.0, -1, -1)
     for j in range(1, n + 1):
         last = j == n
         if not last and not p.allowed[j - 1] and not relaxed:
@@ -229,34 +369,49 @@ def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
         brk_pen = 0.0 if last else p.penalty[j - 1]
         if not last and not p.allowed[j - 1]:
             brk_pen += FORBIDDEN_PENALTY
+        here = best[j]
         for i in range(j - 1, -1, -1):
             measured = measure(p, i, j)
             too_wide = measured[0] - measured[1] > wmax
             if too_wide and j - i > 1:
                 break
-            if best[i] == INF:
+            if not best[i]:
                 continue
-            k = count[i]
-            bad = line_badness(measured, width_of(first_line + k), last)
-            if bad == INF:
-                if not (relaxed and j - i == 1):
-                    continue
-                bad = OVERFULL_PENALTY
-            dem = (1 + bad) ** 2 + brk_pen
-            if last and _is_orphan(p, i, j):
-                dem += ORPHAN_PENALTY
-            total = best[i] + dem
-            if total < best[j]:
-                best[j], prev[j], count[j] = total, i, k + 1
-    if best[n] == INF:
+            for k, (tot, _, _) in best[i].items():
+                bad = line_badness(measured, width_of(first_line + k), last,
+                                   trackable(p, i, j))
+                if bad == INF:
+                    if not (relaxed and j - i == 1):
+                        continue
+                    bad = OVERFULL_PENALTY
+                dem = (1 + bad) ** 2 + brk_pen
+                if last and _is_orphan(p, i, j):
+                    dem += ORPHAN_PENALTY
+                total = tot + dem
+                key = 0 if uniform else k + 1
+                old = here.get(key)
+                if old is None or total < old[0]:
+                    here[key] = (total, i, k)
+        if uniform and here:
+            # one state per position: remember the real line count in the back pointer
+            total, i, k = here[0]
+            here.clear()
+            here[k + 1] = (total, i, k)
+    if not best[n]:
         return None
+    k = min(best[n], key=lambda c: best[n][c][0])
     lines, j = [], n
     while j > 0:
-        i = prev[j]
+        _, i, pk = best[j][k]
         lines.append((i, j))
-        j = i
+        j, k = i, pk
     lines.reverse()
     return lines
+
+
+def _run_text(p: Prepared, k: int) -> str:
+    run = p.atoms[k].run
+    return "".join(a.text for a in p.atoms if a.run == run and a.style == p.atoms[k].style)
 
 
 def _issues(p: Prepared, lines, width_of, first_line) -> list[Issue]:
@@ -274,10 +429,14 @@ def _issues(p: Prepared, lines, width_of, first_line) -> list[Issue]:
             issues.append(Issue("overfull", k, f"{(nat - shr - target) / EM:.2f} em too wide"))
         elif not last and nat < target:
             slack = target - nat - ext
-            if slack > 0 and exp == 0:
+            per_gap, per_track = stretch_plan(slack, exp, trackable(p, i, j))
+            if slack > 0 and exp == 0 and not per_track:
                 issues.append(Issue("ragged", k, "no gap to spread the line over"))
-            elif slack > 0 and slack / exp > LOOSE_LIMIT:
-                issues.append(Issue("loose", k, f"{slack / exp / EM:.2f} em per gap"))
+            elif slack > 0 and per_gap > LOOSE_LIMIT:
+                issues.append(Issue("loose", k, f"{per_gap / EM:.2f} em per gap"))
+        if not last and p.atoms[j - 1].join == JOIN_EMERGENCY and same_run(p.atoms[j - 1], p.atoms[j]):
+            issues.append(Issue("emergency-break", k, f"“{_run_text(p, j - 1)}” broken at the "
+                                                      "column edge: no break point fits"))
         if last and _is_orphan(p, i, j):
             issues.append(Issue("orphan", k, "last line holds one lone character"))
     return issues

@@ -1,20 +1,53 @@
-"""Normalise copy before composition and report every change (typesetting-rules.md §1.1).
+"""Input normalisation: the copy as received → the copy as it will be set (typesetting-rules §1.1).
 
-ASCII punctuation between Chinese characters becomes its GB full-width form; variant marks are
-folded to the forms mainland print uses; full-width digits become ASCII digits.
+This is its own stage, run before atomisation, and every change it makes is reported. The rules,
+in the order they are applied:
+
+1. Unicode NFC; full-width Latin letters and digits (ＡＢＣ１２３) → half-width; variant marks folded
+   to the forms mainland print uses (・•‧ → ·, 〜 → ～, ― → —).
+2. Protected tokens are found and left alone: URLs, e-mail addresses, paths, times (15:30),
+   versions (v2.3.1), numbers (1,299.50), and Latin constructs attached to Latin text
+   (login(1), [mail.example.org]:25, --time-style).
+3. Sequences in CJK context: `...`, `…`, `。。。` → `……`; `--`, `――` → `——` (a single — stays the
+   一字线 connector).
+4. ASCII marks ( ) , : ; ? ! ~ < > / beside Chinese → their GB full-width forms; brackets are
+   converted as pairs (never `login(1）`); `/` only between two Chinese characters.
+5. Quotes: each ASCII " or ' gets its direction from context (opening after a space, the start or
+   an opening bracket; closing before a space, punctuation or the end), falling back to
+   alternation; a paragraph with an odd number of ASCII double quotes is reported as unbalanced.
+6. Spaces: runs collapse to one; a space beside a full-width mark is dropped; a space between
+   Chinese and Latin or digits is dropped (the composer puts the configured CJK–Latin gap
+   there); a space between two Chinese characters stays (it is set as a fixed ideographic
+   space, as in 本报讯　记者…); leading and trailing spaces go.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
-from typeset.text.classes import DIGIT, LATIN, char_class, is_cjk
+from typeset.text.classes import (
+    CLOSE, DIGIT, LATIN, OPEN, PAUSE, STOP, char_class, is_cjk, is_han,
+)
 
 _ASCII_TO_CJK = {"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "?": "？", "!": "！",
                  "~": "～", "<": "〈", ">": "〉", "/": "／"}
+_PAIRS = {"(": ")", "<": ">"}
 _FOLD = {"・": "·", "‧": "·", "•": "·", "〜": "～", "―": "—"}
-_FULLWIDTH_DIGITS = {chr(0xFF10 + i): str(i) for i in range(10)}
+_SPACES = " \t\u00a0\u2002\u2003\u2009\u200a\u202f"
+
+# Tokens that keep their ASCII marks whatever surrounds them.
+_PROTECTED = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://|www\.)[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’]+"  # URL
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"                              # e-mail
+    r"|(?<![A-Za-z0-9])(?:~|\.{1,2})?(?:/[A-Za-z0-9._~%+-]+)+/?"                         # path
+    r"|[A-Za-z]:\\[^\s\u3000-\u303f\u4e00-\u9fff]*"                                     # C:\path
+    r"|\d{1,2}:\d{2}(?::\d{2})?"                                                        # time
+    r"|[vV]?\d+(?:\.\d+){2,}"                                                           # version
+    r"|\d+(?:[.,:]\d+)+"                                                                # number
+    r"|--?[A-Za-z][A-Za-z0-9-]*(?:=[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+)?",    # option
+    re.I)
 
 
 @dataclass(frozen=True)
@@ -26,42 +59,233 @@ class Change:
     after: str
 
 
-def _neighbour(text: str, i: int, step: int) -> str:
-    j = i + step
-    while 0 <= j < len(text) and text[j] == " ":
-        j += step
-    return text[j] if 0 <= j < len(text) else ""
+def _latinish(ch: str) -> bool:
+    return bool(ch) and char_class(ch) in (LATIN, DIGIT)
 
 
-def normalize(text: str) -> tuple[str, list[Change]]:
-    """Return the normalised text and the list of changes (same length: one char for one)."""
-    text = unicodedata.normalize("NFC", text)
-    out: list[str] = []
-    changes: list[Change] = []
-    double_open = True
-    single_open = True
-    for i, ch in enumerate(text):
-        new = ch
-        prev, nxt = _neighbour(text, i, -1), _neighbour(text, i, 1)
-        cjk_context = (prev and is_cjk(prev)) or (nxt and is_cjk(nxt))
-        if ch in _FOLD:
-            new = _FOLD[ch]
-        elif ch in _FULLWIDTH_DIGITS:
-            new = _FULLWIDTH_DIGITS[ch]
-        elif ch in _ASCII_TO_CJK and cjk_context:
-            digits_both_sides = (prev and char_class(prev) == DIGIT
-                                 and nxt and char_class(nxt) == DIGIT)
-            latin_both_sides = (prev and char_class(prev) in (LATIN, DIGIT)
-                                and nxt and char_class(nxt) in (LATIN, DIGIT))
-            if not (digits_both_sides or latin_both_sides):
-                new = _ASCII_TO_CJK[ch]
-        elif ch == '"' and cjk_context:
-            new = "“" if double_open else "”"
-            double_open = not double_open
-        elif ch == "'" and cjk_context:
-            new = "‘" if single_open else "’"
-            single_open = not single_open
-        if new != ch:
-            changes.append(Change(i, ch, new))
-        out.append(new)
-    return "".join(out), changes
+def _full_mark(ch: str) -> bool:
+    """A full-width mark that carries its own blank (no space beside it)."""
+    if not ch or ord(ch) < 0x2000:
+        return False
+    return char_class(ch) in (STOP, PAUSE, OPEN, CLOSE) or ch in "——……·～\u3000"
+
+
+def _cjk(ch: str) -> bool:
+    return bool(ch) and is_cjk(ch)
+
+
+class _Text:
+    """The text being normalised, as (character, original index) pairs, with its change log."""
+
+    def __init__(self, text: str) -> None:
+        self.chars = list(text)
+        self.index = list(range(len(text)))
+        self.changes: list[Change] = []
+
+    def __str__(self) -> str:
+        return "".join(self.chars)
+
+    def at(self, i: int) -> str:
+        return self.chars[i] if 0 <= i < len(self.chars) else ""
+
+    def near(self, i: int, step: int) -> str:
+        """The nearest character that is not a space, looking from i in direction step."""
+        j = i + step
+        while 0 <= j < len(self.chars) and self.chars[j] in _SPACES:
+            j += step
+        return self.at(j)
+
+    def put(self, i: int, new: str) -> None:
+        self.changes.append(Change(self.index[i], self.chars[i], new))
+        self.chars[i] = new
+
+    def replace(self, i: int, j: int, new: str) -> None:
+        """Replace chars[i:j] by `new` (one change)."""
+        self.changes.append(Change(self.index[i], "".join(self.chars[i:j]), new))
+        first = self.index[i]
+        self.chars[i:j] = list(new)
+        self.index[i:j] = [first] * len(new)
+
+
+def _protected_mask(text: str) -> list[bool]:
+    mask = [False] * len(text)
+    for m in _PROTECTED.finditer(text):
+        s, e = m.span()
+        # a trailing sentence mark is not part of the token (…/etc/hosts. or …example.com,)
+        while e > s and text[e - 1] in ".,;:!?)":
+            e -= 1
+        for k in range(s, e):
+            mask[k] = True
+    return mask
+
+
+def _fold_chars(t: _Text) -> None:
+    for i, ch in enumerate(t.chars):
+        cp = ord(ch)
+        if 0xFF10 <= cp <= 0xFF19 or 0xFF21 <= cp <= 0xFF3A or 0xFF41 <= cp <= 0xFF5A:
+            t.put(i, chr(cp - 0xFEE0))
+        elif ch in _FOLD and not (ch == "―" and (t.at(i + 1) == "―" or t.at(i - 1) == "―")):
+            t.put(i, _FOLD[ch])
+
+
+def _sequences(t: _Text) -> None:
+    """Ellipses and 2-em dashes in CJK context."""
+    text = str(t)
+    for m in reversed(list(re.finditer(r"\.{3,}|…+|。{3,}|⋯+|-{2,}|―{2,}|—{3,}", text))):
+        s, e = m.span()
+        seq = m.group(0)
+        left, right = t.near(s, -1), t.near(e - 1, 1)
+        cjk = _cjk(left) or _cjk(right)
+        if seq[0] in "-":
+            # an attached option (--time-style) or a Latin range stays ASCII
+            if not cjk or _latinish(t.at(e)) or (_latinish(t.at(s - 1)) and not _cjk(right)):
+                continue
+            new = "——"
+        elif seq[0] in "―—":
+            new = "——"
+        elif seq == "……" or (seq[0] == "." and not cjk):
+            continue
+        else:
+            if seq[0] != "。" and not cjk:
+                continue
+            new = "……"
+        if seq != new:
+            t.replace(s, e, new)
+
+
+def _bracket_pairs(t: _Text, mask: list[bool]) -> None:
+    """ASCII ( ) and < > beside Chinese become full-width, always as a pair."""
+    for open_ch, close_ch in _PAIRS.items():
+        stack: list[int] = []
+        for i, ch in enumerate(t.chars):
+            if mask[i]:
+                continue
+            if ch == open_ch:
+                stack.append(i)
+            elif ch == close_ch and stack:
+                o = stack.pop()
+                inner = t.chars[o + 1:i]
+                attached = _latinish(t.at(o - 1)) or _latinish(t.at(i + 1))
+                inner_cjk = any(_cjk(c) for c in inner)
+                outer_cjk = _cjk(t.near(o, -1)) or _cjk(t.near(i, 1))
+                if inner_cjk or (outer_cjk and not attached and open_ch == "("):
+                    t.put(o, _ASCII_TO_CJK[open_ch])
+                    t.put(i, _ASCII_TO_CJK[close_ch])
+        for o in stack:   # an unpaired bracket: by its own context
+            if _cjk(t.near(o, -1)) and _cjk(t.near(o, 1)):
+                t.put(o, _ASCII_TO_CJK[open_ch])
+    # unpaired closing brackets beside Chinese
+    for i, ch in enumerate(t.chars):
+        if ch in ")>" and not mask[i] and _cjk(t.near(i, -1)) and not _latinish(t.at(i - 1)):
+            t.put(i, _ASCII_TO_CJK[ch])
+
+
+def _marks(t: _Text, mask: list[bool]) -> None:
+    for i, ch in enumerate(t.chars):
+        if mask[i] or ch not in ",:;?!~/":
+            continue
+        left, right = t.near(i, -1), t.near(i, 1)
+        if ch == "/":
+            if is_han(left or " ") and is_han(right or " "):
+                t.put(i, "／")
+            continue
+        if ch == "~" and t.at(i + 1) == "/":
+            continue
+        if not (_cjk(left) or _cjk(right)):
+            continue
+        if _latinish(t.at(i - 1)) and _latinish(t.at(i + 1)):
+            continue   # 3:2, 1,299, a:b inside a Latin run
+        if ch in ",:;?!" and not _cjk(left) and _latinish(t.at(i + 1)):
+            continue   # Latin text punctuated in Latin (Hello, world)
+        t.put(i, _ASCII_TO_CJK[ch])
+
+
+def _quote_direction(t: _Text, i: int) -> str | None:
+    """'open', 'close' or None (undecided) from the characters around a quote at i: opening
+    after the start, a space or an opening bracket; closing before the end, a space or
+    punctuation. Anything else (between two Han characters, after 。) is left to alternation."""
+    before, after = t.at(i - 1), t.at(i + 1)
+    opening = (not before or before in _SPACES or before == "\u3000" or char_class(before) == OPEN
+               or before in "([{<")
+    closing = (not after or after in _SPACES or after == "\u3000"
+               or char_class(after) in (PAUSE, STOP, CLOSE) or after in ".,;:!?)]}>")
+    if opening and not closing:
+        return "open"
+    if closing and not opening:
+        return "close"
+    return None
+
+
+def _quotes(t: _Text, mask: list[bool], notices: list[str]) -> None:
+    for q, (o, c) in (('"', ("“", "”")), ("'", ("‘", "’"))):
+        expect_open = True
+        count = 0
+        for i, ch in enumerate(t.chars):
+            if ch != q or mask[i]:
+                continue
+            if q == "'" and _latinish(t.at(i - 1)) and _latinish(t.at(i + 1)):
+                continue   # an apostrophe (don't, O'Neil)
+            if q == "'" and (t.at(i - 1).isdigit() or (t.at(i - 1) == "'"
+                                                       and t.at(i - 2).isdigit())):
+                continue   # a prime: 3'05'', 68
+            if q == "'" and not (_cjk(t.near(i, -1)) or _cjk(t.near(i, 1))):
+                continue
+            count += 1
+            d = _quote_direction(t, i) or ("open" if expect_open else "close")
+            t.put(i, o if d == "open" else c)
+            expect_open = d == "close"
+        if q == '"' and count % 2:
+            notices.append(f"unbalanced quotes: {count} ASCII \" in the paragraph")
+
+
+def _spaces(t: _Text) -> None:
+    out_chars, out_index = [], []
+    n = len(t.chars)
+    i = 0
+    while i < n:
+        ch = t.chars[i]
+        if ch not in _SPACES:
+            out_chars.append(ch)
+            out_index.append(t.index[i])
+            i += 1
+            continue
+        j = i
+        while j < n and t.chars[j] in _SPACES:
+            j += 1
+        run = "".join(t.chars[i:j])
+        left = out_chars[-1] if out_chars else ""
+        right = t.chars[j] if j < n else ""
+        keep = " "
+        if not left or not right or left == "\n" or right == "\n":
+            keep = ""
+        elif _full_mark(left) or _full_mark(right):
+            keep = ""
+        elif (is_han(left) and _latinish_or_mark(right)) or (is_han(right) and _latinish_or_mark(left)):
+            keep = ""   # the CJK–Latin gap of the composer replaces it
+        if keep != run:
+            t.changes.append(Change(t.index[i], run, keep))
+        if keep:
+            out_chars.append(keep)
+            out_index.append(t.index[i])
+        i = j
+    t.chars, t.index = out_chars, out_index
+
+
+def _latinish_or_mark(ch: str) -> bool:
+    """Latin letters, digits and the ASCII signs that travel with them (¥5, 5%, (8), "x")."""
+    return _latinish(ch) or (ord(ch) < 0x2000 and not ch.isspace()) or ch in "“”‘’￥％＄"
+
+
+def normalize(text: str, notices: list[str] | None = None) -> tuple[str, list[Change]]:
+    """Return the normalised text and the list of changes (indices refer to the input).
+
+    `notices` (optional) collects what cannot be fixed, such as unbalanced quotes."""
+    t = _Text(unicodedata.normalize("NFC", text))
+    _fold_chars(t)
+    _sequences(t)
+    mask = _protected_mask(str(t))
+    _bracket_pairs(t, mask)
+    _marks(t, mask)
+    _quotes(t, mask, notices if notices is not None else [])
+    _spaces(t)
+    return str(t), t.changes

@@ -1,0 +1,243 @@
+"""Rules for real-world copy (issue 10): normalisation, Latin break points, the shared line model,
+adjacent marks, chained stops, the 2-em dash and varying measures. Small assertion tests; the
+corpus-wide figures are measured from the PDF in tests/test_copy_corpus.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from typeset.font.roles import DEFAULT_ROLES, FontBook
+from typeset.layout.compose import Composer
+from typeset.spec.model import TextSpec
+from typeset.text import classes as C
+from typeset.text.atoms import EM
+from typeset.text.justify import line_text, set_line
+from typeset.text.linebreak import measure
+from typeset.text.normalize import normalize
+
+BOOK = FontBook(DEFAULT_ROLES)
+
+
+def norm(text: str) -> str:
+    return normalize(text)[0]
+
+
+def compose(text: str, chars: float = 13, indent: bool = True, width_of=None):
+    comp = Composer(BOOK, TextSpec())
+    p = comp.prepare([(text, "body")], "test", indent=indent)
+    width = round(chars * EM)
+    width_of = width_of or (lambda k: width)
+    broken = comp.break_lines(p, width_of)
+    sets = [set_line(p, i, j, width_of(k), j == len(p.atoms))
+            for k, (i, j) in enumerate(broken.lines)]
+    return p, [line_text(p, s) for s in sets], broken.issues, sets
+
+
+# --- normalisation -------------------------------------------------------------------------
+
+def test_slash_inside_a_path_stays_ascii():
+    assert norm("编辑 /etc/hosts 文件") == "编辑/etc/hosts文件"
+    assert norm("男/女") == "男／女"          # between two Han characters it is the GB solidus
+
+
+def test_brackets_convert_as_pairs_or_not_at_all():
+    assert norm("请参阅 login(1) 手册") == "请参阅login(1)手册"
+    assert norm("第(8)节") == "第（8）节"
+    assert norm("(上接1版)普京") == "（上接1版）普京"
+    for text in ("login(1) 和 (8) 与 (市、区)", "f(x) 的值(约)"):
+        out = norm(text)
+        for o, c in (("(", ")"), ("（", "）")):
+            assert out.count(o) == out.count(c), out
+
+
+def test_quotes_pair_by_context():
+    out = norm('他说:"这是/etc/hosts" 和 "/etc/fstab" 两个文件。')
+    assert out == "他说：“这是/etc/hosts”和“/etc/fstab”两个文件。"
+    assert norm('称为"金钥匙"的方法') == "称为“金钥匙”的方法"
+
+
+def test_unbalanced_quotes_are_reported():
+    notices: list[str] = []
+    normalize('他说:"没有结束。', notices)
+    assert notices and "unbalanced" in notices[0]
+
+
+def test_spaces_by_context():
+    assert norm("由于天气原因 ，比赛推迟") == "由于天气原因，比赛推迟"     # beside a full-width mark
+    assert norm("端口 （587） 。") == "端口（587）。"
+    assert norm("执行 HELO 命令") == "执行HELO命令"    # the composer's CJK–Latin gap replaces it
+    assert norm("本报讯 记者李平") == "本报讯 记者李平"  # between Han: a fixed ideographic space
+    assert norm("use  the   tool") == "use the tool"
+
+
+def test_ellipses_and_dashes_in_chinese_context():
+    assert norm("他报道...然后") == "他报道……然后"
+    assert norm("等等。。。") == "等等……"
+    assert norm("等等…") == "等等……"
+    assert norm("然后--他说") == "然后——他说"
+    assert norm("然后――他说") == "然后——他说"
+    assert norm("社区大党委—小区") == "社区大党委—小区"   # a lone — stays the 一字线 connector
+    assert norm("使用 ls --time-style=long-iso 命令") == "使用ls --time-style=long-iso命令"
+
+
+def test_full_width_latin_becomes_half_width_and_every_change_counts():
+    out, changes = normalize("ＡＢＣ１２３公司")
+    assert out == "ABC123公司"
+    assert len(changes) == 6
+
+
+def test_protected_tokens_keep_their_marks():
+    out = norm("比分 3:2，于 15:30 发布 v2.3.1 版，邮箱 editor@example.com ，价格 1,299 元")
+    for token in ("3:2", "15:30", "v2.3.1", "editor@example.com", "1,299"):
+        assert token in out, out
+
+
+# --- break opportunities -------------------------------------------------------------------
+
+URL_TEXT = ("再打开https://www.example.com/news/2024/index.html?id=123&lang=zh查看，"
+            "或编辑/usr/local/share/typeset/fonts/roles.yaml文件。")
+
+
+@pytest.mark.parametrize("chars", [11, 13])
+def test_long_urls_break_after_their_marks_and_never_overrun(chars):
+    p, lines, issues, sets = compose(URL_TEXT, chars)
+    for s in sets:
+        assert s.width <= chars * EM + 1e-6
+    joined = "|".join(lines)
+    assert "https://www.example.com/news/2024/index.html?id=123&lang=zh" in joined.replace("|", "")
+    for ln in lines[1:]:
+        assert ln[0] not in "/.?&=-_", joined         # never before the mark
+    assert not [i for i in issues if i.kind == "overfull"]
+
+
+ASCII_TEXT = ("请参阅login(1)手册和第(8)节，然后连接 [mail.example.org]:25 端口，执行 ls "
+              "--time-style=long-iso 命令。涨幅 5.6% ，他说：\"好的.\" 价格从-5℃到 30%。")
+
+
+@pytest.mark.parametrize("chars", range(6, 21))
+def test_ascii_marks_never_start_a_line_and_tokens_stay_whole(chars):
+    p, lines, issues, _ = compose(ASCII_TEXT, chars)
+    for ln in lines[1:]:
+        assert ln[0] not in '.)]}:,;!?%"-', (chars, lines)
+        assert not C.no_line_start(C.char_class(ln[0]), "gb"), (chars, lines)
+    joined = "|".join(lines)
+    for token in ("login(1)", "5.6%", "30%"):
+        assert token in joined, (chars, joined)
+    assert "]|" not in joined and "|]" not in joined and "-|-" not in joined
+
+
+def test_long_words_hyphenate_and_the_hyphen_is_drawn():
+    p, lines, issues, sets = compose("这个词internationalization的意思是国际化，很长的一个英文单词。", 11)
+    hyph = [s for s in sets if s.hyphen_x is not None]
+    assert hyph, lines
+    for s in sets:
+        assert s.width <= 11 * EM + 1e-6
+
+
+# --- the line model ------------------------------------------------------------------------
+
+MIXED = ("本报讯 记者李平报道：“现在晚上小区亮堂了。”据 Reuters 报道，iPhone 15 Pro 售价 7999 元，"
+         "较上代上涨 5.6%。他说：“这是 the best phone ever，真的吗？！”大家都说：“好？？？”"
+         "——这就是结论……访问 https://www.example.com/a/b 了解详情。")
+
+
+@pytest.mark.parametrize("chars", [9, 11, 13, 17])
+def test_breaker_and_justifier_share_one_line_model(chars):
+    p, lines, issues, sets = compose(MIXED, chars)
+    flagged = {i.line for i in issues if i.kind in ("ragged", "loose", "overfull")}
+    for k, s in enumerate(sets):
+        nat = measure(p, s.start, s.end)[0]
+        natural = set_line(p, s.start, s.end, 10**9, True).width
+        assert natural == pytest.approx(nat), (k, lines[k])
+        if k < len(sets) - 1 and k not in flagged:
+            assert s.width == pytest.approx(chars * EM), (k, lines[k])
+
+
+def test_dropped_space_at_a_break_takes_no_stretch():
+    text = "这是一个测试 Reuters Bloomberg Associated Press 的句子，看看行尾的空格怎么办才好呢。"
+    for chars in range(8, 16):
+        p, lines, issues, sets = compose(text, chars)
+        for k, s in enumerate(sets[:-1]):
+            if p.atoms[s.end - 1].cls == C.SPACE and k not in {i.line for i in issues}:
+                last_visible = s.atoms[-2]
+                assert last_visible.x + last_visible.advance == pytest.approx(chars * EM, abs=1e-6)
+
+
+def test_no_gap_between_han_characters_beyond_half_an_em():
+    text = "由于天气原因 ，比赛推迟。2 . 编辑 这是一个Supercalifragilisticexpialidocious单词。"
+    for chars in (11, 13):
+        p, lines, issues, sets = compose(text, chars)
+        for s in sets[:-1]:
+            for a, b in zip(s.atoms, s.atoms[1:]):
+                if p.atoms[a.index].cls == C.HAN and p.atoms[b.index].cls == C.HAN:
+                    assert b.x - (a.x + a.advance) <= 500 + 1e-6, lines
+
+
+def test_adjacent_marks_keep_one_and_a_half_em_in_a_squeezed_line():
+    comp = Composer(BOOK, TextSpec())
+    p = comp.prepare([("他说：“好，”他答。", "body")], "t", indent=False)
+    n = len(p.atoms)
+    nat, shr, _, _ = measure(p, 0, n)
+    s = set_line(p, 0, n, nat - shr, False)          # squeezed as far as it goes
+    xs = {p.atoms[a.index].text: a for a in s.atoms}
+    colon, quote = xs["："], xs["“"]
+    assert (quote.x + 500) - colon.x == pytest.approx(1000)   # ink of “ starts 1 em after ：
+
+
+@pytest.mark.parametrize("marks", ["？！", "？？", "！！", "？？？", "！？！"])
+def test_chained_stops_neither_overlap_nor_leave_a_hole(marks):
+    p, _, _, _ = compose("真的吗" + marks + "他说", 13, indent=False)
+    atom = next(a for a in p.atoms if a.cls == C.DOUBLE_STOP)
+    chain = BOOK.chain("body")
+    inks = [(g.dx + chain.ink(g.char)[0], g.dx + chain.ink(g.char)[1]) for g in atom.glyphs]
+    spaces = [b0 - a1 for (_, a1), (b0, _) in zip(inks, inks[1:])]
+    assert min(spaces) > 0, inks                 # no overlap
+    assert inks[0][0] >= 0 and inks[-1][1] <= atom.width
+    # no hole after the marks: the blank after the last is half a space between them
+    assert atom.width - inks[-1][1] <= min(spaces) / 2 + 1, inks
+
+
+def test_varying_measures_are_fit_per_line():
+    widths = [8 * EM, 8 * EM, 13 * EM, 13 * EM, 11 * EM] + [13 * EM] * 20
+    text = ("“现在晚上小区亮堂了，我们夜间出行更放心了。”上月28日，家住茅箭区北街社区东苑小区的"
+            "李女士下夜班后，看着小区明亮的路灯高兴地说。据了解，该小区共有住户三百余户。")
+    p, lines, issues, sets = compose(text, width_of=lambda k: widths[min(k, len(widths) - 1)])
+    for k, s in enumerate(sets[:-1]):
+        assert s.width == pytest.approx(widths[k]), (k, lines[k])
+
+
+NO_START = "，。、；：？！”’）》〉】·—～"   # written out, not taken from the engine's own tables
+
+
+@pytest.mark.parametrize("mark", list("，。、；：？！”）》"))
+def test_a_mark_that_would_fall_at_a_line_start_is_pushed_in_or_out(mark):
+    text = "一二三四五六七八九十一二三" + mark + "四五六七八九十一二三四五六七八九十"
+    for chars in (11, 12, 13):
+        _, lines, _, _ = compose(text, chars, indent=False)
+        for ln in lines[1:]:
+            assert ln[0] not in NO_START, (chars, lines)
+
+
+def test_names_in_any_latin_script_are_set_whole():
+    text = "越南河内（Hà Nội）的Nguyễn Thị Ánh先生与Ørsted公司的Ådne、Привет和Ελλάδα。"
+    p, lines, issues, sets = compose(text, 11)
+    joined = "|".join(lines)
+    for name in ("Nguyễn", "Thị", "Ánh", "Ørsted", "Ådne", "Привет", "Ελλάδα"):
+        assert name in joined, joined
+
+
+@pytest.mark.parametrize("chars", range(6, 16))
+def test_numbers_keep_their_latin_units(chars):
+    text = "余氯不得低于 0.05 mg/L，出厂水不得高于 2 mg/L，附件 2.3 GB，全程 42.195 km。"
+    _, lines, _, _ = compose(text, chars)
+    for ln in lines[1:]:
+        assert not ln.startswith(("mg", "GB", "km")), (chars, lines)
+
+
+def test_quotes_after_a_stop_follow_the_pairing():
+    out = norm('叫作"救命文件"。"备份不花一分钟,出了事能救一整夜。"他说。')
+    assert out == "叫作“救命文件”。“备份不花一分钟，出了事能救一整夜。”他说。"
+
+
+def test_primes_after_digits_are_not_quotes():
+    assert norm("每公里3'05''左右，记录是\"每组 68''-70''\"") == "每公里3'05''左右，记录是“每组68''-70''”"

@@ -1,0 +1,465 @@
+"""Walk every content stream of a PDF the way a RIP would, collecting what preflight judges.
+
+Streams walked: each page; form XObjects (nested, with their own resources and /Matrix); the
+appearance streams of annotations (placed by /Rect); Type 3 glyph procedures; tiling patterns.
+Inline images (BI … ID … EI) and image XObjects are recorded where they are drawn, with the
+current transformation matrix (CTM), so their effective resolution is what prints. The graphics
+state (CTM, fill and stroke colour spaces and values, line width, overprint, font and size) is
+tracked through q/Q, so a 2 pt rule drawn under a 0.05 scale is seen as the 0.1 pt it prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field, replace
+
+import pikepdf
+
+from typeset.prepress import spaces as S
+from typeset.prepress.profiles import PdfProfile
+
+Matrix = tuple[float, float, float, float, float, float]
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+MAX_DEPTH = 12          # nesting of forms/patterns/glyph procs; deeper is a broken or hostile file
+DIGEST_CHARS = 16       # hex digits of an image's sample digest shown and matched
+
+_FILL = {"f", "F", "f*", "B", "B*", "b", "b*"}
+_STROKE = {"S", "s", "B", "B*", "b", "b*"}
+_SHOW = {"Tj", "TJ", "'", '"'}
+
+
+def mul(m: Matrix, n: Matrix) -> Matrix:
+    """m then n (PDF's row-vector convention: cm's matrix times the CTM)."""
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
+            e * A + f * C + E, e * B + f * D + F)
+
+
+def area_scale(m: Matrix) -> float:
+    return math.sqrt(abs(m[0] * m[3] - m[1] * m[2]))
+
+
+def min_scale(m: Matrix) -> float:
+    """Smallest factor by which `m` shrinks a length (its smaller singular value)."""
+    a, b, c, d = m[:4]
+    s = a * a + b * b + c * c + d * d
+    det = a * d - b * c
+    return math.sqrt(max((s - math.sqrt(max(s * s - 4 * det * det, 0.0))) / 2, 0.0))
+
+
+def _matrix(obj) -> Matrix:
+    try:
+        vals = tuple(float(v) for v in obj)
+        return vals if len(vals) == 6 else IDENTITY   # type: ignore[return-value]
+    except (TypeError, ValueError):
+        return IDENTITY
+
+
+@dataclass
+class ImageUse:
+    where: str                 # "page 1", "page 1 › form /Fm0" …
+    name: str                  # resource name without the slash ("inline" for inline images)
+    digest: str                # sha256 of the image's sample data, first DIGEST_CHARS hex digits
+    width: int
+    height: int
+    ppi: float                 # effective resolution where drawn (the smaller of x and y)
+    space: S.Space
+    bpc: int
+    soft_mask: bool
+    stencil: bool              # an ImageMask: painted in the fill colour
+
+    def label(self) -> str:
+        return f"{self.where}: image {self.name} (sha256 {self.digest})"
+
+
+@dataclass
+class Findings:
+    colour: list[str] = field(default_factory=list)       # colour the profile forbids
+    text: list[str] = field(default_factory=list)         # text colour problems (FAIL)
+    text_warn: list[str] = field(default_factory=list)    # text colour problems (WARN)
+    text_runs: int = 0
+    k_only_runs: int = 0
+    thin: list[str] = field(default_factory=list)
+    thinnest: float | None = None
+    images: list[ImageUse] = field(default_factory=list)
+    fonts: dict = field(default_factory=dict)             # objgen → (font dict, where)
+    transparency: list[str] = field(default_factory=list)
+    streams: int = 0                                      # content streams walked
+    broken: list[str] = field(default_factory=list)       # streams that could not be parsed
+
+
+@dataclass
+class _State:
+    ctm: Matrix = IDENTITY
+    fill: S.Space = S.DEVICE_GRAY
+    fill_vals: tuple = (0.0,)
+    stroke: S.Space = S.DEVICE_GRAY
+    stroke_vals: tuple = (0.0,)
+    width: float = 1.0
+    op_fill: bool = False
+    op_stroke: bool = False
+    font: object = None
+    font_name: str = ""
+    size: float = 0.0
+
+
+class Walker:
+    def __init__(self, profile: PdfProfile, small_text: float) -> None:
+        self.profile = profile
+        self.small_text = small_text
+        self.found = Findings()
+        self._digests: dict = {}
+        self._type3_done: set = set()
+
+    # -- entry -----------------------------------------------------------------------------
+    def walk_pdf(self, pdf: pikepdf.Pdf) -> Findings:
+        for n, page in enumerate(pdf.pages, 1):
+            where = f"page {n}"
+            res = page.obj.get("/Resources")
+            if res is None:
+                res = page.resources
+            self._stream(page, res, _State(), where, 0, frozenset())
+            for k, annot in enumerate(page.obj.get("/Annots") or [], 1):
+                self._annotation(annot, f"{where} › annotation {k}")
+        return self.found
+
+    # -- containers -----------------------------------------------------------------------
+    def _annotation(self, annot, where: str) -> None:
+        ap = annot.get("/AP") if isinstance(annot, pikepdf.Dictionary) else None
+        if ap is None:
+            return
+        rect = [float(v) for v in annot.get("/Rect", [0, 0, 0, 0])]
+        for key in ("/N", "/R", "/D"):
+            entry = ap.get(key)
+            if entry is None:
+                continue
+            forms = [entry] if isinstance(entry, pikepdf.Stream) else \
+                [v for v in entry.values() if isinstance(v, pikepdf.Stream)] \
+                if isinstance(entry, pikepdf.Dictionary) else []
+            for form in forms:
+                ctm = _appearance_matrix(form, rect)
+                self._form(form, None, _State(ctm=ctm), f"{where} appearance {key[1:]}", 1,
+                           frozenset(), apply_matrix=False)
+
+    def _form(self, form, parent_res, state: _State, where: str, depth: int, chain: frozenset,
+              apply_matrix: bool = True) -> None:
+        key = form.objgen
+        if depth > MAX_DEPTH or (key != (0, 0) and key in chain):
+            self.found.broken.append(f"{where}: forms nested too deeply or in a cycle")
+            return
+        res = form.get("/Resources")
+        if res is None:
+            res = parent_res
+        st = replace(state)
+        if apply_matrix and "/Matrix" in form:
+            st.ctm = mul(_matrix(form.Matrix), st.ctm)
+        group = form.get("/Group")
+        if group is not None and group.get("/S") == "/Transparency" \
+                and not self.profile.allow_transparency:
+            self.found.transparency.append(f"{where}: transparency group")
+        self._stream(form, res, st, where, depth, chain | {key})
+
+    # -- one content stream -----------------------------------------------------------------
+    def _stream(self, source, res, state: _State, where: str, depth: int, chain: frozenset) -> None:
+        self.found.streams += 1
+        self._resources(res, where)
+        try:
+            ops = pikepdf.parse_content_stream(source)
+        except (pikepdf.PdfError, TypeError, ValueError) as exc:
+            self.found.broken.append(f"{where}: content cannot be parsed ({exc})")
+            return
+        st = replace(state)
+        stack: list[_State] = []
+        tm: Matrix = IDENTITY
+        tlm: Matrix = IDENTITY
+        leading = 0.0
+        for operands, op in ops:
+            o = str(op)
+            if o == "q":
+                stack.append(replace(st))
+            elif o == "Q":
+                if stack:
+                    st = stack.pop()
+            elif o == "cm":
+                st.ctm = mul(_matrix(operands), st.ctm)
+            elif o == "w":
+                st.width = _float(operands, 0, st.width)
+            elif o == "gs":
+                self._extgstate(res, operands, st, where)
+            elif o in ("cs", "CS"):
+                space = S.resolve(operands[0] if operands else None, res)
+                vals = S.initial_values(space)
+                if o == "cs":
+                    st.fill, st.fill_vals = space, vals
+                else:
+                    st.stroke, st.stroke_vals = space, vals
+            elif o in ("sc", "scn", "SC", "SCN"):
+                nums = tuple(float(v) for v in operands if _is_number(v))
+                if o in ("sc", "scn"):
+                    st.fill_vals = nums
+                else:
+                    st.stroke_vals = nums
+                names = [v for v in operands if isinstance(v, pikepdf.Name)]
+                if names:
+                    self._pattern(res, names[0], st, where, depth, chain)
+            elif o in ("g", "G", "rg", "RG", "k", "K"):
+                space = {"g": S.DEVICE_GRAY, "rg": S.DEVICE_RGB, "k": S.DEVICE_CMYK}[o.lower()]
+                vals = tuple(_float(operands, i, 0.0) for i in range(len(operands)))
+                if o.islower():
+                    st.fill, st.fill_vals = space, vals
+                else:
+                    st.stroke, st.stroke_vals = space, vals
+            elif o in _FILL or o in _STROKE:
+                if o in _FILL:
+                    self._paint(st.fill, where, f"fill ({o})")
+                if o in _STROKE:
+                    self._paint(st.stroke, where, f"stroke ({o})")
+                    self._line(st, where)
+            elif o == "sh":
+                self._shading(res, operands, where)
+            elif o == "BT":
+                tm = tlm = IDENTITY
+            elif o == "Tf":
+                self._select_font(res, operands, st, where)
+            elif o == "Tm":
+                tm = tlm = _matrix(operands)
+            elif o in ("Td", "TD"):
+                tx, ty = _float(operands, 0, 0.0), _float(operands, 1, 0.0)
+                if o == "TD":
+                    leading = -ty
+                tlm = mul((1, 0, 0, 1, tx, ty), tlm)
+                tm = tlm
+            elif o == "TL":
+                leading = _float(operands, 0, leading)
+            elif o == "T*":
+                tlm = mul((1, 0, 0, 1, 0, -leading), tlm)
+                tm = tlm
+            elif o in _SHOW:
+                if o in ("'", '"'):
+                    tlm = mul((1, 0, 0, 1, 0, -leading), tlm)
+                    tm = tlm
+                self._text(st, tm, res, where, depth, chain)
+            elif o == "Do":
+                self._do(res, operands, st, where, depth, chain)
+            elif o == "INLINE IMAGE":
+                self._inline(operands[0], res, st, where)
+
+    # -- operators ----------------------------------------------------------------------------
+    def _resources(self, res, where: str) -> None:
+        if res is None:
+            return
+        for name, font in (res.get("/Font") or {}).items():
+            if isinstance(font, pikepdf.Dictionary):
+                self.found.fonts.setdefault(font.objgen if font.objgen != (0, 0) else id(font),
+                                            (font, f"{where} {name}"))
+        if not self.profile.allow_transparency:
+            for name, gs in (res.get("/ExtGState") or {}).items():
+                if not isinstance(gs, pikepdf.Dictionary):
+                    continue
+                smask = gs.get("/SMask")
+                if (smask is not None and smask != pikepdf.Name("/None")) \
+                        or _num(gs.get("/ca", 1)) < 1 \
+                        or _num(gs.get("/CA", 1)) < 1:
+                    self.found.transparency.append(f"{where}: transparency in {name}")
+
+    def _extgstate(self, res, operands, st: _State, where: str) -> None:
+        try:
+            g = res.ExtGState[operands[0]]
+        except (AttributeError, KeyError, IndexError, TypeError):
+            return
+        if "/OP" in g:
+            st.op_stroke = bool(g.OP)
+            if "/op" not in g:
+                st.op_fill = st.op_stroke
+        if "/op" in g:
+            st.op_fill = bool(g.op)
+        if "/LW" in g:
+            st.width = _num(g.LW)
+
+    def _paint(self, space: S.Space, where: str, what: str) -> None:
+        why = S.problem(space, self.profile)
+        if why:
+            self.found.colour.append(f"{where}: {what} in {why}")
+
+    def _line(self, st: _State, where: str) -> None:
+        printed = st.width * min_scale(st.ctm)
+        f = self.found
+        f.thinnest = printed if f.thinnest is None else min(f.thinnest, printed)
+        if printed < self.profile.min_rule - 1e-6:
+            shown = f"{st.width:g} pt" if abs(printed - st.width) < 1e-6 else \
+                f"{st.width:g} pt under scale {min_scale(st.ctm):g} = {printed:.3g} pt"
+            f.thin.append(f"{where}: {shown} rule" if printed > 0 else f"{where}: 0 pt (hairline) rule")
+
+    def _select_font(self, res, operands, st: _State, where: str) -> None:
+        st.size = _float(operands, 1, st.size)
+        st.font_name = str(operands[0]) if operands else ""
+        try:
+            st.font = res.Font[operands[0]]
+        except (AttributeError, KeyError, IndexError, TypeError):
+            st.font = None
+            self.found.broken.append(f"{where}: font {st.font_name} is not in the resources")
+
+    def _text(self, st: _State, tm: Matrix, res, where: str, depth: int, chain: frozenset) -> None:
+        f = self.found
+        f.text_runs += 1
+        self._paint(st.fill, where, "text")
+        size = st.size * area_scale(tm) * area_scale(st.ctm)
+        plates = S.inks(st.fill, st.fill_vals)
+        if S.is_rgb(st.fill):
+            f.text.append(f"{where}: RGB text ({st.fill.describe()})")
+        elif plates == {"K"}:
+            f.k_only_runs += 1
+            if not st.op_fill:
+                f.text_warn.append(f"{where}: K100 text without overprint")
+        elif len(plates) > 1 and size < self.small_text:
+            f.text.append(f"{where}: {size:.3g} pt text on {len(plates)} plates")
+        font = st.font
+        if isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == "/Type3":
+            self._type3(font, res, st, tm, where, depth, chain)
+
+    def _type3(self, font, res, st: _State, tm: Matrix, where: str, depth: int,
+               chain: frozenset) -> None:
+        key = font.objgen
+        if key in self._type3_done:
+            return
+        self._type3_done.add(key)
+        fres = font.get("/Resources")
+        if fres is None:
+            fres = res
+        glyph_ctm = mul(mul(_matrix(font.get("/FontMatrix", [0.001, 0, 0, 0.001, 0, 0])),
+                            (st.size, 0, 0, st.size, 0, 0)), mul(tm, st.ctm))
+        for name, proc in (font.get("/CharProcs") or {}).items():
+            if isinstance(proc, pikepdf.Stream):
+                inner = replace(st, ctm=glyph_ctm)
+                self._stream(proc, fres, inner, f"{where} › Type 3 font {st.font_name} glyph {name}",
+                             depth + 1, chain | {key})
+
+    def _do(self, res, operands, st: _State, where: str, depth: int, chain: frozenset) -> None:
+        name = operands[0] if operands else None
+        try:
+            xo = res.XObject[name]
+        except (AttributeError, KeyError, IndexError, TypeError):
+            self.found.broken.append(f"{where}: XObject {name} is not in the resources")
+            return
+        sub = xo.get("/Subtype")
+        if sub == "/Form":
+            self._form(xo, res, st, f"{where} › form {name}", depth + 1, chain)
+        elif sub == "/Image":
+            self._image(xo, str(name)[1:], xo, res, st, where)
+
+    def _image(self, d, name: str, stream, res, st: _State, where: str) -> None:
+        stencil = bool(d.get("/ImageMask", False))
+        space = st.fill if stencil else S.resolve(d.get("/ColorSpace"), res)
+        if stencil:
+            bpc = 1
+        else:
+            bpc = int(d.get("/BitsPerComponent", 8)) if "/BitsPerComponent" in d else 8
+            if "/JPXDecode" in str(d.get("/Filter", "")) and "/ColorSpace" not in d:
+                space = S.UNKNOWN
+        w, h = int(d.get("/Width", 0)), int(d.get("/Height", 0))
+        ctm = st.ctm
+        wide = math.hypot(ctm[0], ctm[1]) / 72
+        tall = math.hypot(ctm[2], ctm[3]) / 72
+        ppi = min(w / wide if wide else math.inf, h / tall if tall else math.inf)
+        soft = "/SMask" in d or ("/SMaskInData" in d and int(d.get("/SMaskInData", 0)) > 0)
+        use = ImageUse(where, name, self._digest(stream), w, h, ppi, space, bpc, soft, stencil)
+        self.found.images.append(use)
+        why = S.problem(space, self.profile)
+        if why:
+            self.found.colour.append(f"{where}: image {name} in {why}")
+
+    def _inline(self, image, res, st: _State, where: str) -> None:
+        d = image.obj
+        # the inline image's own dictionary (expanded keys); its /ColorSpace may be a named resource
+        self._image(d, "inline", image, res, st, where)
+
+    def _digest(self, stream) -> str:
+        key = stream.objgen if isinstance(stream, pikepdf.Stream) else None
+        if key is not None and key != (0, 0) and key in self._digests:
+            return self._digests[key]
+        data = image_samples(stream)
+        digest = hashlib.sha256(data).hexdigest()[:DIGEST_CHARS]
+        if key is not None and key != (0, 0):
+            self._digests[key] = digest
+        return digest
+
+    def _pattern(self, res, name, st: _State, where: str, depth: int, chain: frozenset) -> None:
+        try:
+            pat = res.Pattern[name]
+        except (AttributeError, KeyError, TypeError):
+            return
+        if isinstance(pat, pikepdf.Stream) and int(pat.get("/PatternType", 1)) == 1:
+            if pat.objgen in chain:
+                return
+            inner = _State(ctm=_matrix(pat.get("/Matrix", IDENTITY)))
+            self._form(pat, res, inner, f"{where} › pattern {name}", depth + 1, chain,
+                       apply_matrix=False)
+        elif isinstance(pat, pikepdf.Dictionary) and "/Shading" in pat:
+            self._shading_dict(pat.Shading, res, f"{where} › pattern {name}")
+
+    def _shading(self, res, operands, where: str) -> None:
+        try:
+            sh = res.Shading[operands[0]]
+        except (AttributeError, KeyError, IndexError, TypeError):
+            return
+        self._shading_dict(sh, res, where)
+
+    def _shading_dict(self, sh, res, where: str) -> None:
+        space = S.resolve(sh.get("/ColorSpace"), res)
+        why = S.problem(space, self.profile)
+        if why:
+            self.found.colour.append(f"{where}: shading in {why}")
+
+
+def image_samples(stream) -> bytes:
+    """The bytes an image digest is taken of: decoded samples where the filters allow, else the
+    stored bytes (a JPEG stays as stored). Inline images: their data as written."""
+    if isinstance(stream, pikepdf.Stream):
+        try:
+            return stream.read_bytes()
+        except pikepdf.PdfError:
+            return stream.read_raw_bytes()
+    try:
+        return stream.read_raw_bytes()   # pikepdf.PdfInlineImage: the bytes between ID and EI
+    except Exception:  # an inline image pikepdf cannot give back: hash its dictionary
+        return repr(stream.obj).encode()
+
+
+def _appearance_matrix(form, rect: list[float]) -> Matrix:
+    """Where an annotation's appearance lands: its BBox, transformed by /Matrix, fitted to /Rect."""
+    m = _matrix(form.get("/Matrix", IDENTITY))
+    bbox = [float(v) for v in form.get("/BBox", [0, 0, 1, 1])]
+    pts = [(x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5])
+           for x in (bbox[0], bbox[2]) for y in (bbox[1], bbox[3])]
+    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+    y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
+    sx = (rect[2] - rect[0]) / (x1 - x0) if x1 > x0 else 1.0
+    sy = (rect[3] - rect[1]) / (y1 - y0) if y1 > y0 else 1.0
+    fit = (sx, 0.0, 0.0, sy, rect[0] - x0 * sx, rect[1] - y0 * sy)
+    return mul(m, fit)
+
+
+def _is_number(v) -> bool:
+    if isinstance(v, pikepdf.Name):
+        return False
+    try:
+        float(v)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _float(operands, i: int, default: float) -> float:
+    try:
+        return float(operands[i])
+    except (IndexError, TypeError, ValueError):
+        return default
+
+
+def _num(v) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return 1.0
