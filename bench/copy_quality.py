@@ -240,7 +240,9 @@ def read_pages(pdf_path: Path) -> list[tuple[tuple, list[Glyph]]]:
                     if code in (10, 13):
                         pending_break = True
                     continue
-                ch = chr(code)
+                # pdfium reports a hyphen that ends a line as U+0002 (its soft-hyphen marker);
+                # poppler's pdftotext reads the same glyph as '-'
+                ch = "-" if code == 2 else chr(code)
                 if ch.isspace():
                     continue
                 x, y = ctypes.c_double(), ctypes.c_double()

@@ -89,6 +89,7 @@ def test_overfull_line_is_a_problem_row_and_fails_strict(tmp_path, capsys, monke
     assert len(rows) == 1, rows
     assert rows[0]["block"] == "a"
     assert rows[0]["where"].startswith("column 1, line ")
+    assert rows[0]["spec_line"] == 2          # the block's line in page.yaml, apart from `where`
     assert "em" in rows[0]["detail"] and rows[0]["fix"]
     assert main(["check", str(spec), "--strict"]) == 1
     err = capsys.readouterr().err
@@ -195,3 +196,45 @@ def test_planted_overfull_in_display_list_is_caught(tmp_path):
 def test_sample_pages_have_no_problems(rendered, name):
     assert rendered(name).report["problems"] == []
     assert rendered(name).report["ok"] is True
+
+
+def test_caption_without_room_is_counted_never_lost(tmp_path):
+    from conftest import ROOT
+
+    (tmp_path / "typeset.toml").write_text("")
+    (tmp_path / "p.jpg").write_bytes((ROOT / "tests/bad-input/_shared/photo.jpg").read_bytes())
+    (tmp_path / "c.md").write_text("---\ncredit: 记者乙 摄\n---\n图片说明文字。\n", encoding="utf-8")
+    spec = tmp_path / "page.yaml"
+    spec.write_text("blocks:\n  - id: p\n    photo: p.jpg\n    caption: c.md\n"
+                    "    accept_low_resolution: true\n    photo_lines: 10\n"
+                    "    column: 1\n    columns: 1\n    line: 1\n    lines: 10\n", encoding="utf-8")
+    _, result = build(spec)
+    data = report_data(result, "page")
+    story = data["stories"][0]
+    assert story["status"] == "overflow" and "记者乙" in story["overflow_text"]
+    assert not [p for p in data["problems"] if p["check"] == "dropped"]
+
+
+def test_planted_missing_photo_is_caught(rendered):
+    import dataclasses
+
+    res = rendered("sample-page")
+    from typeset.spec.load import load_spec
+
+    from conftest import LAYOUTS
+
+    spec = load_spec(LAYOUTS / "sample-page.yaml")
+    page = dataclasses.replace(res.layout.page, items=[
+        it for it in res.layout.page.items if not isinstance(it, D.Image)])
+    result = dataclasses.replace(res.layout, page=page)
+    rows = [p for p in checks.page_problems(spec, result) if p.check == "dropped"]
+    assert [(r.block, r.detail) for r in rows] == [("concert", "the photo is not on the page")]
+
+
+def test_planted_ragged_line_is_caught(tmp_path):
+    s, result = _good(tmp_path)
+    ln = next(ln for ln in result.page.lines if ln.owner == "b" and ln.kind == "body"
+              and not ln.last)
+    ln.width = ln.measure - 6          # a justified line that stops short of the column edge
+    rows = [p for p in checks.page_problems(s, result) if p.check == "flush"]
+    assert [r.block for r in rows] == ["b"] and rows[0].where.startswith("column 2, line ")

@@ -101,10 +101,10 @@ def test_vertical_title_reports_the_missing_character(vertical_page):
     assert run and run[0].glyphs[0].gid != 0, "drawn as 〓, not .notdef"
 
 
-def test_vertical_title_takes_rare_characters_from_the_fallback_fonts(tmp_path):
+def test_vertical_title_uses_fallback_fonts_and_reports_normalisation(tmp_path):
     proj = copy_project(tmp_path)
     rare = "\U0002EBE0"                       # CJK Ext F: HanaMinB only
-    (proj / "content" / "rare.md").write_text(f"---\ntitle: 十堰{rare}\n---\n正文。\n",
+    (proj / "content" / "rare.md").write_text(f"---\ntitle: 十堰,{rare}\n---\n正文。\n",
                                               encoding="utf-8")
     spec = proj / "layouts" / "rare.yaml"
     spec.write_text((proj / "layouts" / "lead-article.yaml").read_text(encoding="utf-8")
@@ -115,6 +115,7 @@ def test_vertical_title_takes_rare_characters_from_the_fallback_fonts(tmp_path):
     assert not res.report["missing_glyphs"]
     assert any(rare in k for k in res.report["fallback_glyphs"]), res.report["fallback_glyphs"]
     assert rare in re.sub(r"\s", "", pdfium_text(res.pdf))
+    assert res.report["normalised"], "the ASCII comma, normalised, is reported as in body text"
 
 
 # --- identifiers -----------------------------------------------------------------------------

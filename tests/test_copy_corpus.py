@@ -75,7 +75,6 @@ def test_corpus_measured(corpus, measure):
     assert _sum(figs, "paragraph_ends") == _sum(figs, "copy_paragraphs")
 
 
-@ENGINE_WIP
 @pytest.mark.parametrize("measure", MEASURES)
 def test_no_prohibited_line_starts_or_ends(corpus, measure):
     figs = corpus[measure]
@@ -90,7 +89,6 @@ def test_no_forbidden_splits(corpus, measure):
     assert _sum(figs, "forbidden_splits") == 0, _examples(figs, "forbidden split")
 
 
-@ENGINE_WIP
 @pytest.mark.parametrize("measure", MEASURES)
 def test_lines_flush(corpus, measure):
     figs = corpus[measure]
@@ -98,14 +96,12 @@ def test_lines_flush(corpus, measure):
     assert pct >= 99.0, f"{pct:.1f} % flush\n" + _examples(figs, "not flush")
 
 
-@ENGINE_WIP
 @pytest.mark.parametrize("measure", MEASURES)
 def test_no_line_wider_than_column(corpus, measure):
     figs = corpus[measure]
     assert _sum(figs, "wide_lines") == 0, _examples(figs, "wider than column")
 
 
-@ENGINE_WIP
 @pytest.mark.parametrize("measure", MEASURES)
 def test_no_ink_touching(corpus, measure):
     figs = corpus[measure]
@@ -119,7 +115,6 @@ def test_han_gaps_at_most_half_em(corpus, measure):
     assert _sum(figs, "han_gaps_over") == 0, _examples(figs, "Han-Han gap")
 
 
-@ENGINE_WIP
 @pytest.mark.parametrize("measure", MEASURES)
 def test_cjk_latin_gaps_in_range(corpus, measure):
     figs = corpus[measure]
@@ -127,14 +122,12 @@ def test_cjk_latin_gaps_in_range(corpus, measure):
         _examples(figs, "CJK-latin gap out of range") + "\n" + _examples(figs, "CJK-digit gap out of range")
 
 
-@ENGINE_WIP
 @pytest.mark.parametrize("measure", MEASURES)
 def test_every_character_accounted(corpus, measure):
     figs = corpus[measure]
     assert _sum(figs, "missing_chars") == 0, _examples(figs, "missing characters")
 
 
-@ENGINE_WIP
 @pytest.mark.parametrize("measure", MEASURES)
 def test_quotes_in_step(corpus, measure):
     """Issue 10 §3: quotes paired per paragraph, none left straight."""

@@ -241,3 +241,20 @@ def test_quotes_after_a_stop_follow_the_pairing():
 
 def test_primes_after_digits_are_not_quotes():
     assert norm("每公里3'05''左右，记录是\"每组 68''-70''\"") == "每公里3'05''左右，记录是“每组68''-70''”"
+
+
+def test_unbalanced_quotes_reach_the_report():
+    from typeset.report import report_data
+
+    comp = Composer(BOOK, TextSpec())
+    comp.prepare([('他说:"没有结束。 以后 , 再说', "body")], "story-1")
+    kinds = {n.kind for n in comp.notices}
+    assert "unbalanced-quotes" in kinds and "normalised" in kinds
+
+    class Result:
+        composer = comp
+        reports: list = []
+        problems: list = []
+
+    data = report_data(Result(), "t")
+    assert data["unbalanced_quotes"] and data["unbalanced_quotes"][0].startswith("story-1")

@@ -187,6 +187,19 @@ def test_rgb_text_in_a_form_fails(sample, tmp_path):
     assert st["colour spaces"] == "FAIL"
 
 
+def test_invisible_text_is_not_judged_outlined_text_is(sample, tmp_path):
+    pdf, accept = sample
+    with pikepdf.open(pdf) as doc:
+        font = str(page_font(doc))
+    hidden = forge(pdf, tmp_path / "ocr.pdf", lambda d: append(
+        d, f"q BT 3 Tr 1 0 0 rg {font} 9 Tf 20 20 Td <0001> Tj ET Q".encode()))
+    assert statuses(hidden, accept)["text colour"] == "PASS"
+    outlined = forge(pdf, tmp_path / "outline.pdf", lambda d: append(
+        d, f"q BT 1 Tr 0 0 0 1 k 1 0 0 RG {font} 30 Tf 20 20 Td <0001> Tj ET Q".encode()))
+    det = details(outlined, accept)["colour spaces"]
+    assert statuses(outlined, accept)["colour spaces"] == "FAIL" and "text outline" in det, det
+
+
 def test_devicergb_set_with_cs_and_sc_fails(sample, tmp_path):
     pdf, accept = sample
     bad = forge(pdf, tmp_path / "cs-sc.pdf",
@@ -289,6 +302,17 @@ def test_ctm_scaled_hairline_fails(sample, tmp_path):
     assert st["rule weights"] == "FAIL" and "0.1 pt" in det["rule weights"], det
 
 
+def test_rule_drawn_as_a_thin_filled_rectangle_fails(sample, tmp_path):
+    pdf, accept = sample
+    bad = forge(pdf, tmp_path / "thin-fill.pdf", lambda d: append(
+        d, b"q 0.5 0 0 0.5 0 0 cm 0 0 0 1 k 100 100 400 0.3 re f Q"))     # 0.15 pt on paper
+    det = details(bad, accept)["rule weights"]
+    assert statuses(bad, accept)["rule weights"] == "FAIL" and "filled rectangle" in det, det
+    dots = forge(pdf, tmp_path / "dots.pdf", lambda d: append(
+        d, b"q 0 0 0 1 k 100 100 0.2 0.2 re f Q"))                        # a dot, not a rule
+    assert statuses(dots, accept)["rule weights"] == "PASS"
+
+
 def test_ctm_enlarged_thin_width_passes(sample, tmp_path):
     """0.1 pt drawn under a ×10 scale prints 1 pt: not a hairline."""
     pdf, accept = sample
@@ -385,3 +409,28 @@ def test_missing_resources_and_odd_operands_are_reported(sample, tmp_path):
     assert st["forbidden features"] == "FAIL", det
     assert "/Nowhere is not in the resources" in det["forbidden features"], det
     assert st["colour spaces"] == "FAIL" and "cannot be resolved" in det["colour spaces"], det
+
+
+def test_forms_drawn_10000_times_stop_at_the_cap(sample, tmp_path, monkeypatch):
+    """Five forms, each drawing the next ten times: 11 111 streams, over a cap lowered to 1000
+    (20 000 in use). The walk stops at its cap and says so (a FAIL)."""
+    from typeset.prepress import walk
+
+    monkeypatch.setattr(walk, "MAX_STREAMS", 1000)
+    pdf, accept = sample
+
+    def fn(doc):
+        inner = None
+        for level in range(5):
+            body = b"0 0 0 1 k 0 0 1 1 re f" if inner is None else b" ".join([b"/N Do"] * 10)
+            form = pikepdf.Stream(doc, body)
+            form.Type, form.Subtype, form.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 9, 9]
+            if inner is not None:
+                form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(N=inner))
+            inner = form
+        doc.pages[0].Resources.XObject["/Bomb"] = inner
+        append(doc, b"q /Bomb Do Q")
+
+    bad = forge(pdf, tmp_path / "bomb.pdf", fn)
+    det = details(bad, accept)["forbidden features"]
+    assert "more than 1000 content streams drawn" in det, det

@@ -167,10 +167,11 @@ class Problem:
     where: str      # grid position: "column 2, line 12"
     detail: str
     fix: str
+    spec_line: int = 0   # line of the block in the spec file (YAML), kept apart from `where`
 
     def as_dict(self) -> dict:
         return {"check": self.check, "block": self.block, "where": self.where,
-                "detail": self.detail, "fix": self.fix}
+                "spec_line": self.spec_line, "detail": self.detail, "fix": self.fix}
 
 
 def grid_position(grid: Grid, x: float, y_top: float) -> str:
@@ -190,12 +191,16 @@ def _block_rects(spec, grid: Grid) -> dict[str, list[tuple[float, float, float, 
     a header are outside the grid and are not text."""
     out: dict[str, list] = {}
     for b in spec.blocks:
-        rects = []
-        for p in [b.place]:
-            x, y, w, h = grid.rect(p)
-            rects.append((x, y, x + w, y + h))
-        out[b.id] = rects
+        x, y, w, h = grid.rect(b.place)
+        out[b.id] = [(x, y, x + w, y + h)]
     return out
+
+
+_DISPLAY_FIX = {
+    "headline": "shorten the title, put a space where it may break, or widen the headline "
+                "(columns, or title_columns)",
+    "masthead": "shorten the masthead or widen the block",
+}
 
 
 def line_problems(page: D.Page, grid: Grid) -> list[Problem]:
@@ -204,6 +209,12 @@ def line_problems(page: D.Page, grid: Grid) -> list[Problem]:
     out = []
     for ln in page.lines:
         over = ln.width - ln.measure
+        if ln.kind == "body" and not ln.last and -over > FLUSH_TOLERANCE:
+            out.append(Problem("flush", ln.owner, _line_where(grid, ln, grid.size),
+                               f"justified line ends {-over:.1f} pt short of the column edge: "
+                               f"{ln.text[:30]}", "break the long word or number in the copy, "
+                               "or widen the block"))
+            continue
         if ln.kind == "headline-vertical" or over <= FLUSH_TOLERANCE:
             continue
         size = grid.size
@@ -218,8 +229,8 @@ def line_problems(page: D.Page, grid: Grid) -> list[Problem]:
             out.append(Problem("headline", ln.owner, _line_where(grid, ln, size),
                                f"{ln.kind} is {ln.width:.1f} pt wide in a {ln.measure:.1f} pt "
                                f"measure, even at the smallest size allowed: {ln.text[:30]}",
-                               "shorten the text, put a space where it may break, or widen "
-                               "the block (title_columns / columns)"))
+                               _DISPLAY_FIX.get(ln.kind, "shorten the text, put a space where "
+                                                "it may break, or widen the block")))
     return out
 
 
@@ -311,6 +322,17 @@ def overlap_rows(page: D.Page, grid: Grid, skip: set) -> list[Problem]:
     return out
 
 
+def _latin(text: str) -> bool:
+    """Is this glyph's text Latin (ASCII or Latin-script letters, digits, ASCII marks)?"""
+    return bool(text) and all(c.isascii() or "LATIN" in _uname(c) for c in text)
+
+
+def _uname(c: str) -> str:
+    import unicodedata
+
+    return unicodedata.name(c, "")
+
+
 def touch_rows(page: D.Page, grid: Grid, faces: dict, skip: set) -> list[Problem]:
     """Glyph ink touching its neighbour, as rows."""
     out = []
@@ -327,8 +349,10 @@ def touch_rows(page: D.Page, grid: Grid, faces: dict, skip: set) -> list[Problem
                 continue
             if prev is not None and g.text.strip():
                 pg, pbox = prev
-                if pg.text in JOINED and g.text in JOINED:
-                    prev = (g, box)   # the two halves of a 破折号 join on purpose
+                if (pg.text in JOINED and g.text in JOINED) or (_latin(pg.text) and _latin(g.text)):
+                    # the two halves of a 破折号 join on purpose; inside a Latin run the font's
+                    # own shaping decides (f and i, r and / may touch by design)
+                    prev = (g, box)
                     continue
                 if g.x + box[0] * it.size / 1000 - (pg.x + pbox[1] * it.size / 1000) < 0.05:
                     # the control boxes come close: measure the real ink
@@ -381,8 +405,12 @@ def dropped_problems(page: D.Page, spec, reports) -> list[Problem]:
     for ln in page.lines:
         set_text[ln.owner] = set_text.get(ln.owner, "") + ln.text
     over = {r.id: r.overflow_text for r in reports}
+    drawn = {it.owner for it in page.items if isinstance(it, D.Image)}
     out = []
     for b in spec.blocks:
+        if b.kind == "photo" and b.id not in drawn:
+            out.append(Problem("dropped", b.id, "", "the photo is not on the page",
+                               "report this: typeset lost a photo"))
         have = _squash(set_text.get(b.id, "") + over.get(b.id, ""))
         for what, text in expected_texts(b):
             want = _squash(str(text))
@@ -404,4 +432,7 @@ def page_problems(spec, result) -> list[Problem]:
     rows += overlap_rows(page, grid, skip)
     rows += touch_rows(page, grid, result.faces, skip)
     rows += dropped_problems(page, spec, result.reports)
+    lines = {b.id: b.line for b in spec.blocks}
+    for r in rows:
+        r.spec_line = lines.get(r.block, 0)
     return rows

@@ -42,7 +42,13 @@ def _parser() -> argparse.ArgumentParser:
                    "overrun, text outside its block, overlap, touching glyphs, dropped text)")
     r.add_argument("--no-preflight", action="store_true",
                    help="skip the preflight of the written PDF")
-    pf = sub.add_parser("preflight", help="check PDFs against a print profile")
+    pf = sub.add_parser(
+        "preflight", help="check PDFs against a print profile",
+        description="Check PDFs against a print profile, judging each file alone: every content "
+                    "stream (pages, forms, annotation appearances, Type 3 glyphs, patterns, "
+                    "inline images) for colour, text colour, rule weights on paper, fonts and "
+                    "image resolution; plus PDF/X keys, boxes and total ink (Ghostscript).",
+        epilog="Exit status: 0 no FAIL, 1 some FAIL, 2 a file is missing, not a PDF or damaged.")
     pf.add_argument("pdfs", nargs="+", type=Path, metavar="PDF", help="PDF files to check")
     pf.add_argument("--profile", default="pdf-x1a", help="print profile (default: pdf-x1a)")
     pf.add_argument("--max-ink", type=int, default=None, metavar="PCT",

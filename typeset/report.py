@@ -42,6 +42,8 @@ def report_data(result: PageResult, spec_name: str) -> dict:
         "missing_glyphs": missing,
         "fallback_glyphs": fallback,
         "normalised": dict(sorted(normalised.items())),
+        "unbalanced_quotes": sorted({f"{n.owner}: {n.detail}" for n in comp.notices
+                                     if n.kind == "unbalanced-quotes"}),
         "adjusted": [f"{n.owner}: {n.detail}" for n in comp.notices if n.kind == "shrunk"],
     }
 

@@ -51,10 +51,16 @@ class Composer:
         `record=False` for trial measurements: their normalisations are not reported."""
         clean = []
         for text, role in runs:
-            new, changes = normalize(text)
+            problems: list[str] = []
+            new, changes = normalize(text, problems)
             if record:
                 for ch in changes:
-                    self.notices.append(Notice("normalised", owner, f"{ch.before} → {ch.after}"))
+                    self.notices.append(Notice("normalised", owner, f"{ch.before!r} → {ch.after!r}"
+                                               if not ch.after.strip() or not ch.before.strip()
+                                               else f"{ch.before} → {ch.after}"))
+                for msg in problems:
+                    self.notices.append(Notice("unbalanced-quotes", owner,
+                                               f"{msg}: “{text[:16]}…”; check the copy"))
             clean.append((new, role))
         s = settings or self.settings(indent)
         atoms = atomize(clean, self.fonts.chain, s, indent=indent and s.indent > 0,

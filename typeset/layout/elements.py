@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 
 from typeset import display as D
 from typeset.layout.article import opt_size, column_frames, headline_block
-from typeset.layout.compose import Composer
+from typeset.layout.compose import Composer, count_chars
 from typeset.layout.flow import Flow, Frame
 from typeset.layout.grid import BASELINE_RATIO, Grid
-from typeset.layout.headline import DisplayStyle, place_x, set_display
+from typeset.layout.headline import (
+    HEADLINE_FLOOR, DisplayStyle, display_width, place_x, set_display,
+)
 from typeset.layout.photo import ERROR_PPI, fit_photo, open_photo
 from typeset.layout.story import ElementFit, FlowPiece, StoryReport, flow_balanced, flow_story
 from typeset.spec.model import BlockSpec, Placement
@@ -93,8 +97,12 @@ def _masthead(text: str, style: str, grid: Grid, composer: Composer, page: D.Pag
         page.items.append(D.Rule(x, y + band_h - 1, x + width, y + band_h - 1, 2.0, D.K100, owner))
     # letter-spaced title: a full-width space between characters reads as a designed banner
     spaced = "\u3000".join(text) if len(text) <= 6 else text
-    dl = set_display(composer, spaced, DisplayStyle(size, "hei", "center", color), owner,
-                     "masthead")
+    style = DisplayStyle(size, "hei", "center", color)
+    natural = display_width(composer, spaced, style)
+    if natural > width:   # one line, never broken: smaller, down to the headline floor
+        size = max(math.ceil(size * HEADLINE_FLOOR * 4) / 4, math.floor(size * width / natural * 4) / 4)
+        style = DisplayStyle(size, "hei", "center", color)
+    dl = set_display(composer, spaced, style, owner, "masthead")
     baseline = y + (band_h - size) / 2 + BASELINE_RATIO * size
     page.items += dl.runs_for(place_x(x, width, dl.width, "center"), baseline, owner)
     page.lines.append(D.LineInfo(owner, "masthead", text, x, width, round(dl.width, 3),
@@ -176,9 +184,11 @@ def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page)
         frame = Frame(x, width, place.line + used + photo_lines, caption_lines)
         flow_story(caption_pieces, Flow([frame], grid.size), grid, composer, block.id, report,
                    page)
-    elif parts:
-        report.overflow_text = "".join(p.text for p in parts)
-        report.overflow_chars = len(report.overflow_text)
+    elif caption_pieces:
+        # no line left for the caption: all of it (credit too) is counted, never lost
+        report.overflow_text = "".join(p.text for p in parts) + meta.get("credit", "")
+        report.overflow_chars = count_chars(report.overflow_text)
+        report.overflow_lines = max(1, caption_need)
     if o.box:
         _box(grid, place, page, block.id)
     return report

@@ -14,7 +14,7 @@ from typeset.layout.compose import Composer, count_chars
 from typeset.layout.flow import Flow
 from typeset.layout.grid import BASELINE_RATIO, Grid
 from typeset.layout.headline import (
-    DisplayStyle, break_display, fitting_size, place_x, set_display,
+    DisplayStyle, break_display, fitting_size, place_x, set_display, shrink_to_fit,
 )
 from typeset.text.atoms import EM
 from typeset.text.justify import line_text, set_line
@@ -96,6 +96,15 @@ def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Compos
             from dataclasses import replace
 
             style = replace(style, size=fitting_size(composer, piece.runs[0][0], style, measure))
+            fitted = shrink_to_fit(composer, piece.runs[0][0], style, measure)
+            if fitted.size < style.size:
+                from typeset.layout.compose import Notice
+
+                composer.notices.append(Notice(
+                    "shrunk", owner, f"{piece.kind} “{piece.runs[0][0][:16]}” set at "
+                    f"{fitted.size:g} pt instead of {style.size:g} pt to fit its {measure:.0f} pt "
+                    "measure"))
+            style = fitted
         texts = break_display(composer, piece.runs[0][0], style, measure)
         if piece.kind in ("subhead", "title"):
             need = _display_lines(texts, style, grid,

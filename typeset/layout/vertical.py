@@ -34,7 +34,9 @@ def set_vertical(composer: Composer, text: str, size: float, role: str, x: float
     """Draw `text` downwards from `top`, centred in [x, x + width]; return the height used."""
     from typeset.text.normalize import normalize
 
-    text = normalize(text.strip())[0]
+    text, changes = normalize(text.strip())
+    for change in changes:     # reported like horizontal text's normalisations
+        composer.notices.append(Notice("normalised", owner, f"{change.before} → {change.after}"))
     chain = composer.fonts.chain(role)
     y = top
     for i, ch in enumerate(text):

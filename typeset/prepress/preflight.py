@@ -293,7 +293,7 @@ def _images(f: Findings, profile: PdfProfile, accept: frozenset[str]) -> Check:
             warns.append(f"{label}: {use.ppi:.0f} ppi (below {profile.min_ppi_warn})")
     spaces = ",".join(sorted({u.space.describe() if not u.stencil else "stencil" for u in f.images}))
     low = min(u.ppi for u in f.images)
-    fig = f"{len(f.images)} images, {spaces}, min {low:.0f} ppi"
+    fig = f"{len(f.images)} image{'s' if len(f.images) != 1 else ''}, {spaces}, min {low:.0f} ppi"
     status = FAIL if problems else (WARN if warns else PASS)
     return Check("images", status, fig, _first(problems + warns))
 

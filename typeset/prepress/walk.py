@@ -22,6 +22,8 @@ from typeset.prepress.profiles import PdfProfile
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 MAX_DEPTH = 12          # nesting of forms/patterns/glyph procs; deeper is a broken or hostile file
+MAX_STREAMS = 20_000    # forms drawn in all: a hostile file must not keep preflight busy for ever
+RULE_ASPECT = 10        # a filled rectangle this many times longer than thick is a rule
 DIGEST_CHARS = 16       # hex digits of an image's sample digest shown and matched
 
 _FILL = {"f", "F", "f*", "B", "B*", "b", "b*"}
@@ -103,6 +105,7 @@ class _State:
     font: object = None
     font_name: str = ""
     size: float = 0.0
+    render_mode: int = 0      # Tr: 3 = invisible (OCR layers), 7 = clip only: nothing printed
 
 
 class Walker:
@@ -163,6 +166,12 @@ class Walker:
 
     # -- one content stream -----------------------------------------------------------------
     def _stream(self, source, res, state: _State, where: str, depth: int, chain: frozenset) -> None:
+        if self.found.streams >= MAX_STREAMS:
+            if self.found.streams == MAX_STREAMS:
+                self.found.broken.append(f"{where}: more than {MAX_STREAMS} content streams drawn; "
+                                         "the rest is not checked")
+                self.found.streams += 1
+            return
         self.found.streams += 1
         self._resources(res, where)
         try:
@@ -175,6 +184,7 @@ class Walker:
         tm: Matrix = IDENTITY
         tlm: Matrix = IDENTITY
         leading = 0.0
+        rects: list[tuple] = []       # rectangles of the current path (rules drawn as fills)
         for operands, op in ops:
             o = str(op)
             if o == "q":
@@ -211,12 +221,18 @@ class Walker:
                     st.fill, st.fill_vals = space, vals
                 else:
                     st.stroke, st.stroke_vals = space, vals
+            elif o == "re":
+                rects.append(tuple(_float(operands, i, 0.0) for i in range(4)))
             elif o in _FILL or o in _STROKE:
                 if o in _FILL:
                     self._paint(st.fill, where, f"fill ({o})")
+                    self._filled_rules(rects, st, where)
                 if o in _STROKE:
                     self._paint(st.stroke, where, f"stroke ({o})")
                     self._line(st, where)
+                rects = []
+            elif o == "n":
+                rects = []
             elif o == "sh":
                 self._shading(res, operands, where)
             elif o == "BT":
@@ -231,6 +247,8 @@ class Walker:
                     leading = -ty
                 tlm = mul((1, 0, 0, 1, tx, ty), tlm)
                 tm = tlm
+            elif o == "Tr":
+                st.render_mode = int(_float(operands, 0, 0.0))
             elif o == "TL":
                 leading = _float(operands, 0, leading)
             elif o == "T*":
@@ -292,6 +310,18 @@ class Walker:
                 f"{st.width:g} pt under scale {min_scale(st.ctm):g} = {printed:.3g} pt"
             f.thin.append(f"{where}: {shown} rule" if printed > 0 else f"{where}: 0 pt (hairline) rule")
 
+    def _filled_rules(self, rects: list[tuple], st: _State, where: str) -> None:
+        """A filled rectangle at least RULE_ASPECT times longer than thick is a rule drawn as
+        a fill: its thickness on paper must reach the profile's minimum too."""
+        m = st.ctm
+        for x, y, w, h in rects:
+            across = (math.hypot(w * m[0], w * m[1]), math.hypot(h * m[2], h * m[3]))
+            thin, long = min(across), max(across)
+            if 0 < thin < self.profile.min_rule - 1e-6 and long >= RULE_ASPECT * thin:
+                self.found.thin.append(f"{where}: {thin:.3g} pt rule drawn as a filled rectangle")
+                f = self.found
+                f.thinnest = thin if f.thinnest is None else min(f.thinnest, thin)
+
     def _select_font(self, res, operands, st: _State, where: str) -> None:
         st.size = _float(operands, 1, st.size)
         st.font_name = str(operands[0]) if operands else ""
@@ -302,8 +332,12 @@ class Walker:
             self.found.broken.append(f"{where}: font {st.font_name} is not in the resources")
 
     def _text(self, st: _State, tm: Matrix, res, where: str, depth: int, chain: frozenset) -> None:
+        if st.render_mode in (3, 7):
+            return            # invisible or clip-only text prints no ink
         f = self.found
         f.text_runs += 1
+        if st.render_mode in (1, 2, 5, 6):
+            self._paint(st.stroke, where, "text outline")
         self._paint(st.fill, where, "text")
         size = st.size * area_scale(tm) * area_scale(st.ctm)
         plates = S.inks(st.fill, st.fill_vals)

@@ -153,6 +153,50 @@ COMMON_DOCS = {
 }
 
 
+# ---- sections checked by hand in spec/load.py (they need files, registries or the header);
+# their keys, types, ranges and meanings are listed here all the same ------------------------
+
+def _profiles() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    from typeset.prepress.profiles import CONDITIONS, PROFILES
+
+    return tuple(PROFILES), tuple(CONDITIONS)
+
+
+PAGE_TABLE: dict[str, tuple[Key, object]] = {
+    "size": (Key("size", "trimmed sheet [width, height], each with its unit"),
+             ("390mm", "545mm")),
+    "margin_top": (Key("length", "top of the type area; unset: centred, with room above for "
+                   "the 报眉", 0, 5000), None),
+    "margin_left": (Key("length", "left of the type area; unset: centred", 0, 5000), None),
+}
+HEADER_TABLE: dict[str, tuple[Key, object]] = {
+    "paper": (Key("text", "name of the paper (报名)"), None),
+    "code": (Key("text", "short paper code for file names (e.g. SYRB)"), None),
+    "date": (Key("date", "issue date, YYYY-MM-DD (also the PDF's dates)"), None),
+    "page": (Key("text", "page number (版次)"), None),
+    "section": (Key("text", "section name (版名)"), None),
+    "editor": (Key("text", "责任编辑"), None),
+    "designer": (Key("text", "美编"), None),
+    "proofreader": (Key("text", "校对"), None),
+}
+PRINT_TABLE: dict[str, tuple[Key, object]] = {
+    "profile": (Key("choice", "PDF standard the file is written to", choices=_profiles()[0]),
+                "pdf-x1a"),
+    "output_condition": (Key("choice", "registered printing condition of the output intent "
+                         "(when no icc is given)", choices=_profiles()[1]), "IFRA26"),
+    "icc": (Key("path", "the press's CMYK output ICC profile (file)"), None),
+    "colour": (Key("choice", "mono: photos in grey; colour: photos in CMYK",
+                   choices=("mono", "colour")), "mono"),
+    "max_ink": (Key("int", "total ink limit for colour photos, %", 100, 400), 240),
+    "bleed": (Key("length", "bleed around the trimmed page", 0, 36), 0.0),
+    "crop_marks": (Key("bool", "draw crop marks; unset: true when there is bleed, else false"),
+                   None),
+    "file_name": (Key("text", "PDF file name pattern: {spec}, {paper}, {code}, {date}, {page}, "
+                  "{section}"), "{spec}.pdf"),
+    "preflight": (Key("bool", "run the preflight after render"), True),
+}
+
+
 # ---- reading values ------------------------------------------------------------------------
 
 class ValueProblem(ValueError):
@@ -261,6 +305,11 @@ def key_schema(k: Key, default=None) -> dict:
         s = dict(LENGTH_SCHEMA)
     elif t == "weight":
         s = {"anyOf": [dict(LENGTH_SCHEMA), {"enum": list(RULE_WEIGHTS)}]}
+    elif t == "size":
+        s = {"type": "array", "minItems": 2, "maxItems": 2,
+             "items": {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(mm|pt|cm|in)\s*$"}}
+    elif t == "date":
+        s = {"type": "string", "format": "date"}
     elif t == "point":
         s = {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1},
              "minItems": 2, "maxItems": 2}
@@ -284,23 +333,43 @@ def _type_words(k: Key) -> str:
         return " / ".join(k.choices)
     words = {"int": "whole number", "number": "number", "length": "length", "bool": "true/false",
              "text": "text", "path": "file", "role": "font role", "point": "[x, y]",
-             "weight": "length or 正线/反线"}[k.type]
+             "weight": "length or 正线/反线", "size": "[width, height]", "date": "date"}[k.type]
     if k.low is not None and k.type in ("int", "number", "length"):
         unit = " pt" if k.type == "length" else ""
         words += f", {k.low:g}–{k.high:g}{unit}"
     return words
 
 
+def _default_words(k: Key, default) -> str:
+    if k.required:
+        return "required"
+    if default is None:
+        return "unset"
+    if isinstance(default, bool):
+        return f"`{str(default).lower()}`"
+    return f"`{list(default) if isinstance(default, tuple) else default}`"
+
+
+def section_tables() -> dict[str, dict[str, tuple[Key, object]]]:
+    """Every section's key table: page, grid, text, print, header."""
+    from typeset.spec.model import GridSpec, TextSpec
+
+    return {"page": PAGE_TABLE, "grid": keys_of(GridSpec), "text": keys_of(TextSpec),
+            "print": PRINT_TABLE, "header": HEADER_TABLE}
+
+
 def reference_markdown() -> str:
-    """The block-key reference for the README, generated from the table."""
-    out = ["| block | key | accepts | default | meaning |", "|---|---|---|---|---|"]
+    """The key reference for the README, generated from the tables."""
+    out = ["| section | key | accepts | default | meaning |", "|---|---|---|---|---|"]
+    for section, table in section_tables().items():
+        for name, (k, default) in table.items():
+            out.append(f"| {section} | `{name}` | {_type_words(k)} | {_default_words(k, default)} "
+                       f"| {k.doc} |")
+    out += ["", "| block | key | accepts | default | meaning |", "|---|---|---|---|---|"]
     for name, (t, doc) in {**PLACE_DOCS, **COMMON_DOCS}.items():
         out.append(f"| all | `{name}` | {t} | | {doc} |")
     for kind, cls in KINDS.items():
         for name, (k, default) in keys_of(cls).items():
-            d = "required" if k.required else ("unset" if default is None else
-                                               f"`{list(default) if isinstance(default, tuple) else default}`")
-            if isinstance(default, bool):
-                d = f"`{str(default).lower()}`"
-            out.append(f"| {kind} | `{name}` | {_type_words(k)} | {d} | {k.doc} |")
+            out.append(f"| {kind} | `{name}` | {_type_words(k)} | {_default_words(k, default)} "
+                       f"| {k.doc} |")
     return "\n".join(out)

@@ -12,17 +12,18 @@ from typeset.spec.model import (
     BlockSpec, GridSpec, HeaderSpec, PageSpec, Placement, Spec, TextSpec,
 )
 from typeset.spec.content import load_content
-from typeset.spec.keys import KINDS, SOURCE_KEY, ValueProblem, convert, keys_of
+from typeset.spec.keys import (
+    HEADER_TABLE, KINDS, PAGE_TABLE, PRINT_TABLE, SOURCE_KEY, ValueProblem, convert, keys_of,
+)
 from typeset.spec.yamlload import LDict, LList, load_yaml
 from typeset.units import parse_length
 
 TOP_KEYS = {"page", "grid", "text", "fonts", "header", "blocks", "allow_outside_paths", "print"}
-PRINT_KEYS = {"profile", "output_condition", "icc", "colour", "max_ink", "bleed", "crop_marks",
-              "file_name", "preflight"}
-PAGE_KEYS = {"size", "margin_top", "margin_left"}
+PRINT_KEYS = set(PRINT_TABLE)
+PAGE_KEYS = set(PAGE_TABLE)
 GRID_KEYS = set(keys_of(GridSpec))
 TEXT_KEYS = set(keys_of(TextSpec))
-HEADER_KEYS = {"paper", "code", "date", "page", "section", "editor", "designer", "proofreader"}
+HEADER_KEYS = set(HEADER_TABLE)
 PLACE_KEYS = {"column", "columns", "line", "lines"}
 COMMON_KEYS = PLACE_KEYS | {"id", "type", "frames"}
 # the keys of each block kind come from its options dataclass in typeset.spec.keys
@@ -138,11 +139,17 @@ def resolve_path(r: _Reader, key: str, spec_path: Path, allow_outside: bool,
     raw = value if value is not None else r.text(key)
     if not raw.strip():
         raise r.error(key, "needs a file path")
+    if any(ord(c) < 32 or c == "\x7f" for c in raw):
+        raise r.error(key, f"path {raw!r} contains a control character",
+                      hint="write the file's path as plain text")
     p = Path(raw)
     if p.is_absolute() and not allow_outside:
         raise r.error(key, f"absolute path {raw!r} is not allowed",
                       hint="use a path relative to the spec file, or set allow_outside_paths: true")
-    full = (spec_path.parent / p).resolve()
+    try:
+        full = (spec_path.parent / p).resolve()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise r.error(key, f"path {raw!r} cannot be used ({exc})") from None
     root = project_root(spec_path)
     if not allow_outside and root not in (full, *full.parents):
         raise r.error(key, f"path {raw!r} leads outside the project folder {root}",
@@ -213,7 +220,8 @@ def _print(r: _Reader, spec_path: Path, allow_outside: bool, header: HeaderSpec 
             raise r.error("icc", f"{r.text('icc')} cannot convert photos to CMYK ({exc})",
                           hint="ask the printing house for an ICC v2/v4 press profile, or "
                                "use colour: mono") from None
-    ps.max_ink = r.integer("max_ink", 240, 100, 400)
+    ink = PRINT_TABLE["max_ink"][0]
+    ps.max_ink = r.integer("max_ink", PRINT_TABLE["max_ink"][1], int(ink.low), int(ink.high))
     ps.bleed = r.length("bleed", 0.0, positive=False)
     if not 0 <= ps.bleed <= 36:
         raise r.error("bleed", "must be between 0 and 12.7mm")
@@ -229,6 +237,16 @@ def _print(r: _Reader, spec_path: Path, allow_outside: bool, header: HeaderSpec 
                       hint="use {spec}, {paper}, {code}, {date}, {page}, {section}") from None
     ps.preflight = r.boolean("preflight", True)
     ps.date = header.iso_date if header else ""
+    h = header
+    name = ps.file_name.format(
+        spec=spec_path.stem, paper=h.paper if h else "", code=(h.code or h.paper) if h else "",
+        date=h.iso_date.replace("-", "") if h else "", page=h.page if h else "",
+        section=h.section if h else "")
+    if (any(ord(c) < 32 or c in "/\\" for c in name) or name.startswith(".")
+            or len(name.encode("utf-8")) > 255):
+        raise r.error("file_name", f"the PDF's name would be {name!r}, which is not a file name",
+                      hint="keep /, \\ and control characters out of the header values the "
+                           "pattern uses, or change file_name")
     return ps
 
 
@@ -434,8 +452,13 @@ def spec_from_data(data: LDict, path: Path) -> Spec:
             raise pr.error("size", "width and height must be greater than zero")
         if page.width > 5000 or page.height > 5000:
             raise pr.error("size", "is larger than any press sheet (over 1.7 m)")
-    page.margin_top = pr.length("margin_top", None, positive=False)
-    page.margin_left = pr.length("margin_left", None, positive=False)
+    for name in ("margin_top", "margin_left"):
+        if name in pr.data:
+            k = PAGE_TABLE[name][0]
+            try:
+                setattr(page, name, convert(k, pr.data[name]))
+            except ValueProblem as exc:
+                raise pr.error(name, str(exc), _value_hint(k, pr.data[name])) from None
 
     gr = top.mapping("grid")
     gr.check_keys(GRID_KEYS)

@@ -3,54 +3,22 @@ so editors can complete and check specs as they type (yaml-language-server)."""
 
 from __future__ import annotations
 
-from typeset.prepress.profiles import CONDITIONS, PROFILES
-from typeset.spec import load as L
 from typeset.spec.keys import (
-    COMMON_DOCS, KINDS, LENGTH_SCHEMA, PLACE_DOCS, SOURCE_KEY, key_schema, keys_of,
+    COMMON_DOCS, HEADER_TABLE, KINDS, LENGTH_SCHEMA, PAGE_TABLE, PLACE_DOCS, PRINT_TABLE,
+    SOURCE_KEY, key_schema, keys_of,
 )
-from typeset.spec.model import GridSpec, PrintSpec, TextSpec
+from typeset.spec.model import GridSpec, TextSpec
 
 LENGTH = LENGTH_SCHEMA
 
-_PRINT_DOCS = {
-    "profile": ({"enum": list(PROFILES)}, "PDF standard the file is written to"),
-    "output_condition": ({"enum": list(CONDITIONS)}, "registered printing condition of the "
-                         "output intent (when no icc is given)"),
-    "icc": ({"type": "string"}, "the press's CMYK output ICC profile (file)"),
-    "colour": ({"enum": ["mono", "colour"]}, "mono: photos in grey; colour: photos in CMYK"),
-    "max_ink": ({"type": "integer", "minimum": 100, "maximum": 400},
-                "total ink limit for colour photos, %"),
-    "bleed": (dict(LENGTH), "bleed around the trimmed page (0–12.7 mm)"),
-    "crop_marks": ({"type": "boolean"}, "draw crop marks; default: true when there is bleed, "
-                   "else false"),
-    "file_name": ({"type": "string"}, "PDF file name pattern: {spec}, {paper}, {code}, {date}, "
-                  "{page}, {section}"),
-    "preflight": ({"type": "boolean"}, "run the preflight after render"),
-}
-_HEADER_DOCS = {
-    "paper": "name of the paper (报名)", "code": "short paper code for file names (e.g. SYRB)",
-    "date": "issue date, YYYY-MM-DD", "page": "page number (版次)", "section": "section (版名)",
-    "editor": "责任编辑", "designer": "美编", "proofreader": "校对",
-}
+def _table(table: dict) -> dict:
+    """Schema of a section from its key table."""
+    props = {name: key_schema(k, default) for name, (k, default) in table.items()}
+    return {"type": "object", "additionalProperties": False, "properties": props}
 
 
 def _section(cls) -> dict:
-    """Schema of a section whose keys live in a dataclass's key table."""
-    props = {name: key_schema(k, default) for name, (k, default) in keys_of(cls).items()}
-    return {"type": "object", "additionalProperties": False, "properties": props}
-
-
-def _print() -> dict:
-    props = {}
-    for name in sorted(L.PRINT_KEYS):
-        schema, doc = _PRINT_DOCS[name]
-        s = dict(schema)
-        s["description"] = doc
-        default = getattr(PrintSpec, name, None)
-        if name != "crop_marks" and default is not None and not isinstance(default, float):
-            s["default"] = default
-        props[name] = s
-    return {"type": "object", "additionalProperties": False, "properties": props}
+    return _table(keys_of(cls))
 
 
 def _placement_props() -> dict:
@@ -76,11 +44,6 @@ def _block(kind: str) -> dict:
 
 
 def spec_schema() -> dict:
-    header = {"type": "object", "additionalProperties": False,
-              "properties": {k: {"type": "string", "description": d}
-                             for k, d in _HEADER_DOCS.items()}}
-    header["properties"]["date"] = {"type": "string", "format": "date",
-                                    "description": _HEADER_DOCS["date"]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://typeset.invalid/page-spec.schema.json",
@@ -90,17 +53,11 @@ def spec_schema() -> dict:
         "additionalProperties": False,
         "required": ["blocks"],
         "properties": {
-            "page": {"type": "object", "additionalProperties": False, "properties": {
-                "size": {"type": "array", "minItems": 2, "maxItems": 2,
-                         "description": "[width, height] with units, e.g. [390mm, 545mm]",
-                         "items": {"type": "string",
-                                   "pattern": r"^\s*\d+(\.\d+)?\s*(mm|pt|cm|in)\s*$"}},
-                "margin_top": dict(LENGTH, description="top of the type area"),
-                "margin_left": dict(LENGTH, description="left of the type area")}},
+            "page": _table(PAGE_TABLE),
             "grid": _section(GridSpec),
             "text": _section(TextSpec),
-            "print": _print(),
-            "header": header,
+            "print": _table(PRINT_TABLE),
+            "header": _table(HEADER_TABLE),
             "fonts": {"type": "string", "description": "font roles file (YAML)"},
             "allow_outside_paths": {"type": "boolean", "default": False,
                                     "description": "let paths leave the project folder"},

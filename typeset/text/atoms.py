@@ -66,8 +66,6 @@ class Atom:
     ink_l: int = 0             # left edge of the ink inside the box (marks at line edges)
     ink_r: int = 0             # right edge of the ink inside the box
     hyphen: int = 0            # advance of the hyphen drawn when a line breaks after this piece
-    overhang_l: int = 0        # ink of the first glyph left of the box (j, f in some faces)
-    overhang_r: int = 0        # ink of the last glyph right of the box (an italic or hooked f)
 
     @property
     def left_ink(self) -> bool:
@@ -191,15 +189,9 @@ def latin_atoms(run: str, style: str, start: int, metrics: Metrics) -> list[Atom
                 # kerning across a break point is dropped: the piece may end a line, where
                 # its last glyph must keep its full advance
                 x += metrics.advance(run[cl]) if cl == b - 1 and b < len(run) else adv
-        over_l = over_r = 0
-        ink = getattr(metrics, "ink", None)
-        if ink and gl:
-            over_l = max(0, -ink(gl[0].char)[0])
-            over_r = max(0, ink(gl[-1].char)[1] - metrics.advance(gl[-1].char))
         atoms.append(Atom(run[a:b], kind, x, style=style, start=start + a, glyphs=gl,
                           join=join, run=start,
-                          hyphen=metrics.advance("-") if join == JOIN_HYPH else 0,
-                          overhang_l=over_l, overhang_r=over_r))
+                          hyphen=metrics.advance("-") if join == JOIN_HYPH else 0))
     return atoms
 
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from typeset.text import classes as C
 from typeset.text.atoms import HALF, INDENT, JOIN_HYPH, LATIN_SPACE_MAX
-from typeset.text.linebreak import TRACK_SHRINK, Prepared, edge_trims, letter_gaps, stretch_plan
+from typeset.text.linebreak import (
+    GAP_LIMIT, TRACK_SHRINK, Prepared, edge_trims, letter_gaps, stretch_plan,
+)
 
 
 @dataclass
@@ -64,10 +66,8 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
     st, _, et, _ = edge_trims(p, i, j)
     hyphen = et < 0 and atoms[j - 1].join == JOIN_HYPH and j < len(atoms)
     track = 0.0
-    cut_l[i] = max(cut_l[i], float(st)) if st > 0 else cut_l[i] + st
+    cut_l[i] = max(cut_l[i], float(st)) if st else cut_l[i]
     avail_l[i] = 0.0 if st else avail_l[i]
-    if et < 0 and not hyphen:
-        cut_r[j - 1] = et             # the last letter's ink overhang counts as width
     if et > 0:
         cut_r[j - 1] = et - cut_l[j - 1] if j - 1 == i and atoms[i].cls == C.SPACE else et
         avail_r[j - 1] = 0.0
@@ -140,8 +140,18 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
         inside = [k for k in range(i, j - 1) if p.pt[k + 1] - p.pt[k]]
         per, track = stretch_plan(slack, len(expandable),
                                   len(inside) + sum(letter_gaps(atoms[k]) for k in range(i, j)))
-        for k in expandable:
-            gaps[k] += per
+        if per > GAP_LIMIT:
+            # a loose line: a Chinese–digit gap keeps its own limit, the others take the rest
+            mixed = {k for k in expandable if {atoms[k].cls, atoms[k + 1].cls} == {C.HAN, C.DIGIT}}
+            rest = len(expandable) - len(mixed)
+            if mixed and rest:
+                other = (per * len(expandable) - GAP_LIMIT * len(mixed)) / rest
+                for k in expandable:
+                    gaps[k] += GAP_LIMIT if k in mixed else other
+                per = None
+        if per is not None:
+            for k in expandable:
+                gaps[k] += per
         for k in inside:
             gaps[k] += track
 

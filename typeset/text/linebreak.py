@@ -33,11 +33,11 @@ OVERFULL_PENALTY = 1e8       # a single atom wider than the column
 UNIT_MAX = 5                 # a Latin run this short after a number is taken as its unit
 GAP_LIMIT = 500              # most a gap between characters may stretch: ½ em (§2.8)
 OVER_LIMIT_PENALTY = 1e7     # a line whose gaps must stretch past GAP_LIMIT
-TRACK_LIMIT = 80             # most letters of a Latin run may open (0.08 em) when gaps cannot
+TRACK_LIMIT = 120            # most letters of a Latin run may open (0.12 em) when gaps cannot
 TRACK_SHRINK = 15            # most letters of a Latin run may close up (0.015 em), last of all
 TRACK_PENALTY = 1e5          # a line justified by letter-spacing a URL or a word
 JOIN_PENALTY = {             # a break inside a Latin run (typesetting-rules §1.4, §2.6)
-    JOIN_URL: 50.0, JOIN_HYPHEN: 100.0, JOIN_HYPH: 2000.0, JOIN_EMERGENCY: 1e9,
+    JOIN_URL: 50.0, JOIN_HYPHEN: 100.0, JOIN_HYPH: 2000.0, JOIN_EMERGENCY: 1e8,
 }
 INF = float("inf")
 
@@ -213,8 +213,11 @@ def prepare(atoms: list[Atom], settings: Settings) -> Prepared:
                     pre([letter_gaps(a) for a in atoms]), jside, junc, jfix, gaps)
 
 
+_EDGE_SPACES = frozenset({C.SPACE, C.IDEO_SPACE})   # dropped at a line's end
+
+
 def _trimmed_space(a: Atom) -> bool:
-    return a.cls in (C.SPACE, C.IDEO_SPACE)
+    return a.cls in _EDGE_SPACES
 
 
 def edge_trims(p: Prepared, i: int, j: int) -> tuple[int, int, int, int]:
@@ -230,42 +233,43 @@ def edge_trims(p: Prepared, i: int, j: int) -> tuple[int, int, int, int]:
     elif first.aki_l:
         st = first.aki_l
         sts = p.sq_l[i]
-    elif first.overhang_l:
-        st = -first.overhang_l       # ink left of the first letter stays inside the column
     if j - 1 != i or not st:
-        if _trimmed_space(last):
+        if last.cls in _EDGE_SPACES:
             et, ets = last.width, p.squeeze[j - 1]
-            if j - 2 >= i and p.atoms[j - 2].overhang_r:
-                et -= min(et, p.atoms[j - 2].overhang_r)   # the space keeps the letter's overhang
         elif last.aki_r:
             et = last.aki_r
             ets = p.sq_r[j - 1]
         elif last.join == JOIN_HYPH and j < len(p.atoms):
             et = -last.hyphen
-        elif last.overhang_r:
-            et = -last.overhang_r    # ink right of the last letter stays inside the column
     return st, sts, et, ets
 
 
 def _edge_gaps(p: Prepared, i: int, j: int) -> int:
     """Expandable gaps beside a dropped edge space: they take no share of the stretch."""
     n = 0
-    if j - 1 > i and _trimmed_space(p.atoms[j - 1]):
-        n += p.pe[j - 1] - p.pe[j - 2]
-    if j - 1 > i and p.atoms[i].cls == C.SPACE:
-        n += p.pe[i + 1] - p.pe[i]
+    if j - 1 > i:
+        if p.atoms[j - 1].cls in _EDGE_SPACES:
+            n += p.pe[j - 1] - p.pe[j - 2]
+        if p.atoms[i].cls == C.SPACE:
+            n += p.pe[i + 1] - p.pe[i]
     return n
+
+
+def measure_line(p: Prepared, i: int, j: int) -> tuple[int, int, int, int, int]:
+    """measure(...) plus the line's letter gaps (trackable), computed once for the breaker."""
+    st, sts, et, ets = edge_trims(p, i, j)
+    track = p.pt[j - 1] - p.pt[i] + p.pgg[j] - p.pgg[i]
+    nat = (p.pw[j] - p.pw[i]) - (p.pj[j - 1] - p.pj[i]) + (p.pg[j - 1] - p.pg[i]) - st - et
+    shr = (p.ps[j] - p.ps[i]) - (p.pjs[j - 1] - p.pjs[i]) + (p.pgs[j - 1] - p.pgs[i]) - sts - ets \
+        + TRACK_SHRINK * track
+    ext = p.pgx[j - 1] - p.pgx[i]
+    exp = p.pe[j - 1] - p.pe[i] - _edge_gaps(p, i, j)
+    return nat, max(shr, 0), ext, exp, track
 
 
 def measure(p: Prepared, i: int, j: int) -> tuple[int, int, int, int]:
     """(natural width, squeezable amount, extra stretch of gaps/spaces, expandable gaps) of [i, j)."""
-    st, sts, et, ets = edge_trims(p, i, j)
-    nat = (p.pw[j] - p.pw[i]) - (p.pj[j - 1] - p.pj[i]) + (p.pg[j - 1] - p.pg[i]) - st - et
-    shr = (p.ps[j] - p.ps[i]) - (p.pjs[j - 1] - p.pjs[i]) + (p.pgs[j - 1] - p.pgs[i]) - sts - ets \
-        + TRACK_SHRINK * trackable(p, i, j)
-    ext = p.pgx[j - 1] - p.pgx[i]
-    exp = p.pe[j - 1] - p.pe[i] - _edge_gaps(p, i, j)
-    return nat, max(shr, 0), ext, exp
+    return measure_line(p, i, j)[:4]
 
 
 def trackable(p: Prepared, i: int, j: int) -> int:
@@ -353,15 +357,33 @@ def _uniform(width_of, first_line: int, n: int) -> bool:
     return all(width_of(first_line + k) == w0 for k in range(min(n, 4096)))
 
 
+def _line_demerits(p: Prepared, i: int, j: int, measured, target: int, track: int, last: bool,
+                   relaxed: bool, brk_pen: float) -> float:
+    """Demerits of line [i, j) at `target`, INF when it cannot be set."""
+    bad = line_badness(measured, target, last, track)
+    if bad == INF:
+        if not (relaxed and j - i == 1):
+            return INF
+        bad = OVERFULL_PENALTY
+    dem = (1 + bad) ** 2 + brk_pen
+    if last and _is_orphan(p, i, j):
+        dem += ORPHAN_PENALTY
+    return dem
+
+
 def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
     """Total fit. With equal measures one state per position is exact; where measures differ
     (boxed articles, L-shaped frames) the state is (position, line number)."""
     n = len(p.atoms)
     wmax = max(width_of(first_line + k) for k in range(min(n, 4096)))
     uniform = _uniform(width_of, first_line, n)
-    # best[j]: {line count: (total demerits, previous position, previous line count)}
-    best: list[dict[int, tuple[float, int, int]]] = [dict() for _ in range(n + 1)]
-    best[0][0] = (0.0, -1, -1)
+    w0 = width_of(first_line)
+    # uniform: best[j] = total, prev[j] = i; else states[j] = {lines: (total, i, lines at i)}
+    best = [INF] * (n + 1)
+    prev = [-1] * (n + 1)
+    best[0] = 0.0
+    states: list[dict[int, tuple[float, int, int]]] = [dict() for _ in range(n + 1)]
+    states[0][0] = (0.0, -1, -1)
     for j in range(1, n + 1):
         last = j == n
         if not last and not p.allowed[j - 1] and not relaxed:
@@ -369,42 +391,39 @@ def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
         brk_pen = 0.0 if last else p.penalty[j - 1]
         if not last and not p.allowed[j - 1]:
             brk_pen += FORBIDDEN_PENALTY
-        here = best[j]
         for i in range(j - 1, -1, -1):
-            measured = measure(p, i, j)
-            too_wide = measured[0] - measured[1] > wmax
-            if too_wide and j - i > 1:
+            nat, shr, ext, exp, track = measure_line(p, i, j)
+            if nat - shr > wmax and j - i > 1:
                 break
-            if not best[i]:
+            measured = (nat, shr, ext, exp)
+            if uniform:
+                if best[i] == INF:
+                    continue
+                dem = _line_demerits(p, i, j, measured, w0, track, last, relaxed, brk_pen)
+                if best[i] + dem < best[j]:
+                    best[j], prev[j] = best[i] + dem, i
                 continue
-            for k, (tot, _, _) in best[i].items():
-                bad = line_badness(measured, width_of(first_line + k), last,
-                                   trackable(p, i, j))
-                if bad == INF:
-                    if not (relaxed and j - i == 1):
-                        continue
-                    bad = OVERFULL_PENALTY
-                dem = (1 + bad) ** 2 + brk_pen
-                if last and _is_orphan(p, i, j):
-                    dem += ORPHAN_PENALTY
-                total = tot + dem
-                key = 0 if uniform else k + 1
-                old = here.get(key)
-                if old is None or total < old[0]:
-                    here[key] = (total, i, k)
-        if uniform and here:
-            # one state per position: remember the real line count in the back pointer
-            total, i, k = here[0]
-            here.clear()
-            here[k + 1] = (total, i, k)
-    if not best[n]:
-        return None
-    k = min(best[n], key=lambda c: best[n][c][0])
+            for k, (tot, _, _) in states[i].items():
+                dem = _line_demerits(p, i, j, measured, width_of(first_line + k), track, last,
+                                     relaxed, brk_pen)
+                old = states[j].get(k + 1)
+                if dem != INF and (old is None or tot + dem < old[0]):
+                    states[j][k + 1] = (tot + dem, i, k)
     lines, j = [], n
-    while j > 0:
-        _, i, pk = best[j][k]
-        lines.append((i, j))
-        j, k = i, pk
+    if uniform:
+        if best[n] == INF:
+            return None
+        while j > 0:
+            lines.append((prev[j], j))
+            j = prev[j]
+    else:
+        if not states[n]:
+            return None
+        k = min(states[n], key=lambda c: states[n][c][0])
+        while j > 0:
+            _, i, pk = states[j][k]
+            lines.append((i, j))
+            j, k = i, pk
     lines.reverse()
     return lines
 
