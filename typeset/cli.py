@@ -96,8 +96,27 @@ def _parser() -> argparse.ArgumentParser:
     wa = sub.add_parser("watch", help="re-render a spec whenever it or its files change")
     wa.add_argument("spec", type=Path, metavar="SPEC.yaml")
     wa.add_argument("-o", "--output", type=Path, default=Path("out"), metavar="DIR")
+    wa.add_argument("--proof", action="store_true",
+                    help="also keep an HTML proof in DIR/proof/ and serve it on localhost; "
+                         "the browser reloads after each re-render")
+    wa.add_argument("--port", type=int, default=0,
+                    help="port for --proof (default: a free one)")
     wa.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     wa.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
+    ft = sub.add_parser("fit", help="per block: lines it has and needs, and what to change")
+    ft.add_argument("specs", nargs="+", type=Path, metavar="SPEC.yaml",
+                    help="page specs (several: one section per page)")
+    ft.add_argument("--json", action="store_true", help="print the fit as JSON")
+    ft.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    ft.add_argument("-v", "--verbose", action="store_true", help="print progress")
+    pr = sub.add_parser("proof", help="HTML proof: the page with every block outlined by fit")
+    pr.add_argument("specs", nargs="+", type=Path, metavar="SPEC.yaml",
+                    help="page specs (several: one proof per page and an index.html)")
+    pr.add_argument("-o", "--output", type=Path, default=Path("out/proof"), metavar="DIR",
+                    help="output folder (default: out/proof/)")
+    pr.add_argument("--dpi", type=int, default=72, help="page image resolution (default 72)")
+    pr.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    pr.add_argument("-v", "--verbose", action="store_true", help="print progress")
     c = sub.add_parser("check", help="validate specs and report fit without writing a PDF")
     common(c)
     c.add_argument("--strict", action="store_true", help="exit 1 on any page problem (overflow, overfull line, headline "
@@ -147,7 +166,7 @@ def _main(argv: list[str] | None) -> int:
     status = EXIT_OK
     if args.command == "preflight":
         return _preflight(args, say)
-    if args.command in ("preview", "diff", "schema", "watch"):
+    if args.command in ("preview", "diff", "schema", "watch", "fit", "proof"):
         return globals()[f"_{args.command}"](args, say)
     from typeset import pipeline
     from typeset.report import format_table, report_data
@@ -325,6 +344,58 @@ def _diff(args, say) -> int:
     return EXIT_OVERFLOW if differ else EXIT_OK
 
 
+def _fit(args, say) -> int:
+    """Exit 0 every block fits, 1 some block is short, over or has a problem, 2 a bad spec
+    (the other pages are still reported)."""
+    import json
+
+    from typeset.fit import fit_pages, fit_table
+
+    progress = (lambda msg: print(f"  … {msg}", file=sys.stderr)) if args.verbose else None
+    from typeset.fit import PageFit
+
+    pages, internal = [], False
+    for spec in args.specs:
+        try:
+            pages += fit_pages(spec, progress)
+        except Exception as exc:  # a bug, not bad input: say so, go on with the other pages
+            internal = True
+            pages.append(PageFit(str(spec), spec.stem, error=(
+                f"internal error while fitting {spec}: {type(exc).__name__}: {exc}; "
+                "please report it with the spec attached")))
+    if args.json:
+        print(json.dumps({"pages": [p.as_dict() for p in pages]}, ensure_ascii=False, indent=2))
+    for p in pages:
+        if p.error:
+            print(f"error: {p.error}", file=sys.stderr)
+        elif not args.json:
+            say(fit_table(p) + "\n")
+    if internal:
+        return EXIT_INTERNAL
+    if any(p.error for p in pages):
+        return EXIT_INPUT
+    return EXIT_OK if all(p.ok for p in pages) else EXIT_OVERFLOW
+
+
+def _proof(args, say) -> int:
+    from typeset.review.proof import write_pages_proof, write_proof
+
+    progress = (lambda msg: print(f"  … {msg}", file=sys.stderr)) if args.verbose else None
+    from typeset.fit import is_edition
+
+    if len(args.specs) == 1 and not is_edition(args.specs[0]):
+        index, pf = write_proof(args.specs[0], args.output, args.dpi, progress)
+        fits = [pf]
+    else:
+        index, fits = write_pages_proof(args.specs, args.output, args.dpi, progress)
+    for pf in fits:
+        if pf.error:
+            print(f"error: {pf.error}", file=sys.stderr)
+    bad = sum(1 for pf in fits if pf.error)
+    say(f"wrote {index}" + (f" ({bad} of {len(fits)} pages show an error)" if bad else ""))
+    return EXIT_INPUT if bad else EXIT_OK
+
+
 def _schema(args, say) -> int:
     import json
 
@@ -346,11 +417,28 @@ def _watch(args, say) -> int:
         say(f"[{stamp}] rendered {result.pdf} in {seconds:.2f} s")
         say(format_table(result.report))
 
+    server = None
+    proof_dir = None
+    if args.proof:
+        from typeset.review.proof import ProofServer
+
+        proof_dir = args.output / "proof"
+        try:
+            server = ProofServer(proof_dir, args.port)
+        except OSError as exc:
+            print(f"error: cannot serve the proof on port {args.port}: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+        # printed even with -q: the desk needs the address
+        print(f"proof: {server.url} (open it in a browser; it reloads after each change)",
+              file=sys.stderr, flush=True)
     say(f"watching {args.spec} and the files it uses; Ctrl-C to stop")
     try:
-        watch(args.spec, args.output, on_result)
+        watch(args.spec, args.output, on_result, proof_dir=proof_dir)
     except KeyboardInterrupt:
         pass
+    finally:
+        if server is not None:
+            server.close()
     return EXIT_OK
 
 

@@ -25,6 +25,7 @@ MARGIN_LINES = 4           # extra lines composed past the frames when cutting a
 HALF_EM = 500              # narrowest atom (a digit or a compressed mark), 1/1000 em
 LINES_AFTER_SUBHEAD = 2    # at least two body lines must follow a subhead in its column (§2.9)
 SUBHEAD_SIZE_RATIO = 7 / 6  # subhead 10.5 pt (五号) over 9 pt (小五) body
+UNDERSET_LINES = 2         # empty lines a one-column story may end with and still count as full
 
 
 @dataclass
@@ -39,6 +40,18 @@ class FlowPiece:
 
 
 @dataclass
+class ElementFit:
+    """Grid lines one element of a block has and needs (headline, masthead, photo, caption)."""
+
+    name: str
+    has: int
+    needs: int
+    key: str | None = None       # the spec key that sets it (None: follows from the block)
+    fixed: bool = False          # set in the spec (True) or its natural size (False)
+    note: str = ""
+
+
+@dataclass
 class StoryReport:
     id: str
     kind: str
@@ -50,12 +63,17 @@ class StoryReport:
     overflow_text: str = ""
     issues: list[str] = field(default_factory=list)
     rest: list[dict] | None = None    # what did not fit, as plain pieces (for a jump's next part)
+    elements: list[ElementFit] = field(default_factory=list)
+    chars_per_line: float = 0.0     # body characters in one line of its frames
+    columns: int = 1                # frames the body runs through
+
 
     @property
     def status(self) -> str:
         if self.overflow_chars or self.overflow_lines:
             return "overflow"
-        return "ok" if self.empty_lines <= 2 else "underset"
+        # levelled columns (栏底齐平) may each end one line short, the last one a little more
+        return "ok" if self.empty_lines <= max(UNDERSET_LINES, 2 * self.columns - 1) else "underset"
 
 
 def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Composer, owner: str,
@@ -135,6 +153,9 @@ def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Compos
         k += need
     report.capacity_lines = flow.total
     report.empty_lines = max(0, flow.total - k)
+    if flow.frames:
+        report.chars_per_line = flow.frames[0].width / size
+        report.columns = len(flow.frames)
     if overflow_parts:
         report.overflow_text = "".join(overflow_parts)
         report.overflow_chars = count_chars(report.overflow_text)
@@ -254,7 +275,9 @@ def flow_balanced(pieces: list[FlowPiece], frames: list, grid: Grid, composer: C
             # nothing to level: keep the trial as the result
             page.items += scratch.items
             page.lines += scratch.lines
+            elements = report.elements
             report.__dict__.update(trial.__dict__)
+            report.elements = elements
             return
         del composer.notices[mark[0]:], composer.missing[mark[1]:]
         needed = trial.used_lines
