@@ -82,7 +82,6 @@ def test_no_prohibited_line_starts_or_ends(corpus, measure):
         _examples(figs, "prohibited start") + "\n" + _examples(figs, "prohibited end")
 
 
-@ENGINE_WIP
 @pytest.mark.parametrize("measure", MEASURES)
 def test_no_forbidden_splits(corpus, measure):
     figs = corpus[measure]

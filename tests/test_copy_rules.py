@@ -258,3 +258,43 @@ def test_unbalanced_quotes_reach_the_report():
 
     data = report_data(Result(), "t")
     assert data["unbalanced_quotes"] and data["unbalanced_quotes"][0].startswith("story-1")
+
+
+# --- the last forbidden splits and loose lines of the corpus (issue 10) ----------------------
+
+def _han_gaps(p, s):
+    return [b.x - (a.x + a.advance) for a, b in zip(s.atoms, s.atoms[1:])
+            if p.atoms[a.index].cls == C.HAN and p.atoms[b.index].cls == C.HAN]
+
+
+def test_an_option_breaks_after_its_inner_dash_or_equals_not_a_line_loose():
+    text = "刘畅给记者演示了一个小功能：输入 ls --time-style=long-iso /var/log/mail/ ，就能按统一的时间格式列出当天的日志。"
+    p, lines, issues, sets = compose(text, 13)
+    joined = "|".join(lines)
+    assert "--time-style=long-iso" in joined.replace("|", "")
+    assert "-|-" not in joined and "|=" not in joined and "|-" not in joined, joined
+    assert any(ln.endswith(("--time-", "style=", "long-")) for ln in lines), lines
+    for s in sets[:-1]:
+        assert max(_han_gaps(p, s), default=0) <= 500 + 1e-6, lines
+    assert not [i for i in issues if i.kind in ("loose", "emergency-break")]
+
+
+@pytest.mark.parametrize("chars", [11, 13])
+def test_a_url_word_is_letter_spaced_rather_than_split_inside(chars):
+    text = ("选手就能凭号码在 https://photo.wudangmarathon.example/ 下载自己的比赛照片，"
+            "或在 https://www.wudangmarathon.example/live 实时查看跑者位置。")
+    p, lines, issues, sets = compose(text, chars)
+    joined = "|".join(lines)
+    assert not [i for i in issues if i.kind == "emergency-break"], joined
+    for ln, nxt in zip(lines, lines[1:]):
+        # every break inside a URL falls after one of its marks (typesetting-rules §1.4)
+        if ln[-1:].isalnum() and nxt[:1].isalnum() and ln[-1:].isascii() and nxt[:1].isascii():
+            pytest.fail(f"URL split inside a word: {joined}")
+    for s in sets[:-1]:
+        assert abs(s.width - chars * EM) < 1e-6
+
+
+def test_a_comma_typed_after_a_space_before_digits_is_the_sentences_comma():
+    assert norm("老年人占 41.2% ,60 岁以上") == "老年人占41.2%，60岁以上"
+    assert norm("售价 1,299 元") == "售价1,299元"      # a digit-group comma stays
+    assert norm("Hello, world") == "Hello, world"

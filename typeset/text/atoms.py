@@ -119,7 +119,14 @@ def _run_breaks(run: str) -> dict[int, str]:
                                                               and d.isdigit()):
                 out[k + 1] = JOIN_URL
         return out
-    if run[0] != "-":
+    if run[0] == "-":
+        # a command-line option (--time-style=long-iso): after an inner - or = between letters
+        # or digits, never after the leading dashes nor between two digits (§1.4)
+        for k in range(1, n - 1):
+            c, d, b = run[k], run[k + 1], run[k - 1]
+            if c in "-=" and b.isalnum() and d.isalnum() and not (b.isdigit() and d.isdigit()):
+                out[k + 1] = JOIN_HYPHEN
+    else:
         for k in range(2, n - 2):
             if run[k] == "-" and run[k - 1].isalpha() and run[k - 2].isalpha() \
                     and run[k + 1].isalpha() and run[k + 2].isalpha():

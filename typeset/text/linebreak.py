@@ -36,6 +36,8 @@ OVER_LIMIT_PENALTY = 1e7     # a line whose gaps must stretch past GAP_LIMIT
 TRACK_LIMIT = 120            # most letters of a Latin run may open (0.12 em) when gaps cannot
 TRACK_SHRINK = 15            # most letters of a Latin run may close up (0.015 em), last of all
 TRACK_PENALTY = 1e5          # a line justified by letter-spacing a URL or a word
+TRACK_WIDE_LIMIT = 300       # a line of Latin pieces only may open its letters this far
+TRACK_WIDE_PENALTY = 1e7     # ... rather than split a word where §1.4 forbids (JOIN_EMERGENCY)
 JOIN_PENALTY = {             # a break inside a Latin run (typesetting-rules §1.4, §2.6)
     JOIN_URL: 50.0, JOIN_HYPHEN: 100.0, JOIN_HYPH: 2000.0, JOIN_EMERGENCY: 1e8,
 }
@@ -298,6 +300,8 @@ def stretch_plan(slack: float, exp: int, track: int) -> tuple[float, float]:
         return (GAP_LIMIT if exp else 0.0), excess / track
     if exp:
         return slack / exp, 0.0
+    if track and excess / track <= TRACK_WIDE_LIMIT:
+        return 0.0, excess / track    # no gap at all: wide letter-spacing, last but one resort
     return 0.0, 0.0
 
 
@@ -323,6 +327,8 @@ def line_badness(measured: tuple[int, int, int, int], target: int, last: bool,
     if slack <= 0:
         return 1.0
     per_gap, per_track = stretch_plan(slack, exp, track)
+    if per_track > TRACK_LIMIT:
+        return TRACK_WIDE_PENALTY ** 0.5
     if per_track:
         return STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2 + TRACK_PENALTY ** 0.5
     if exp == 0:
