@@ -1,4 +1,4 @@
-"""Byte-identity guard for speed work: render every spec and compare PDF sha256 with a record.
+"""Byte-identity guard for speed work: render every spec, compare PDF and report sha256 with a record.
 
     .venv/bin/python bench/check_bytes.py record /tmp/i13-before.json
     .venv/bin/python bench/check_bytes.py check  /tmp/i13-before.json
@@ -30,6 +30,10 @@ def render_all() -> dict[str, str]:
             pdf = out / f"{spec.stem}.pdf"
             key = str(spec.relative_to(ROOT))
             digests[key] = hashlib.sha256(pdf.read_bytes()).hexdigest() if pdf.exists() else "missing"
+            # the fit report too: the page checks (touch, overflow …) must find the same things
+            rep = out / f"{spec.stem}.report.json"
+            digests[key + " report"] = (hashlib.sha256(rep.read_bytes()).hexdigest()
+                                        if rep.exists() else "missing")
     return digests
 
 
@@ -38,13 +42,13 @@ def main() -> int:
     digests = render_all()
     if mode == "record":
         record.write_text(json.dumps(digests, indent=1, sort_keys=True) + "\n")
-        print(f"recorded {len(digests)} PDFs in {record}")
+        print(f"recorded {len(digests)} PDFs and reports in {record}")
         return 0
     want = json.loads(record.read_text())
     bad = [k for k in sorted(set(want) | set(digests)) if want.get(k) != digests.get(k)]
     for k in bad:
         print(f"DIFFERENT {k}: {want.get(k, '-')[:12]} -> {digests.get(k, '-')[:12]}")
-    print(f"{len(digests) - len(bad)}/{len(digests)} PDFs byte-identical")
+    print(f"{len(digests) - len(bad)}/{len(digests)} PDFs and reports byte-identical")
     return 1 if bad else 0
 
 
