@@ -157,12 +157,25 @@ class Face:
     def gid_advance(self, gid: int) -> int:
         return round(self.hb_font.get_glyph_h_advance(gid) * 1000 / self.upem)
 
+    @property
+    def identity_cids(self) -> int:
+        """Number of glyphs when glyph id = CID for every glyph (Noto CJK), else 0. Read from
+        the first bytes of the CFF charset, so the 65,535 glyph names are never built."""
+        n = self.__dict__.get("_identity")
+        if n is None:
+            n = self.__dict__["_identity"] = _identity_charset(self.font) if self.is_cff else 0
+        return n
+
     def cid(self, gid: int) -> int:
         """The CID of a glyph of a CID-keyed CFF face (from the CFF charset)."""
+        if 0 <= gid < self.identity_cids:
+            return gid
         name = self.font.getGlyphName(gid)
         return int(name[3:]) if name.startswith("cid") else gid
 
     def gid_of_cid(self, cid: int) -> int:
+        if 0 <= cid < self.identity_cids:
+            return cid
         return self.font.getGlyphID(f"cid{cid:05d}") if cid else 0
 
     def check_embeddable(self) -> None:
@@ -170,6 +183,40 @@ class Face:
             raise InputError(self.ref.path, "name-keyed CFF fonts (.otf) cannot be embedded as "
                              "CID fonts in PDF/X-1a", hint="use a TrueType (.ttf) or CID-keyed "
                              "CFF font")
+
+
+def _identity_charset(font: TTFont) -> int:
+    """The glyph count of a CID-keyed CFF face whose charset maps every glyph id to the same
+    CID (charset format 1 or 2 ranges starting at CID 1 and running on without a gap), else 0."""
+    try:
+        top = font["CFF "].cff.topDictIndex[0]
+        offset = top.rawDict.get("charset")
+        if "ROS" not in top.rawDict or not isinstance(offset, int) or offset <= 2:
+            return 0            # not CID-keyed, or a predefined (name-keyed) charset
+        n = font["maxp"].numGlyphs
+        f = top.file
+        at = f.tell()
+        try:
+            f.seek(offset)
+            fmt = f.read(1)[0]
+            if fmt not in (1, 2):
+                return 0
+            size = 3 if fmt == 1 else 4          # first CID (2 bytes), glyphs left (1 or 2)
+            gid = 1                               # glyph 0 is .notdef, outside the charset
+            while gid < n:
+                rec = f.read(size)
+                if len(rec) < size:
+                    return 0
+                first = int.from_bytes(rec[:2], "big")
+                left = int.from_bytes(rec[2:], "big")
+                if first != gid:
+                    return 0
+                gid += left + 1
+            return n if gid == n else 0
+        finally:
+            f.seek(at)
+    except Exception:  # any surprise: the exact path through fontTools' charset
+        return 0
 
 
 def _cid_keyed(font: TTFont) -> bool:
