@@ -17,6 +17,7 @@ DEBIAN_PACKAGES=(
   poppler-utils       # pdffonts, pdftotext, pdfimages: tests check PDFs with real clients
   qpdf                # qpdf --check
   ghostscript         # ink coverage and a second renderer
+  chromium            # the HTML proof is tested in this browser (Playwright drives it; no download)
 )
 if command -v apt-get >/dev/null 2>&1; then
   missing=()

@@ -147,12 +147,13 @@ def test_changing_image_samples_changes_the_id(tmp_path):
     proj = copy_project(tmp_path)
     spec = proj / "layouts" / "sample-page.yaml"
     a = pipeline.render(spec, tmp_path / "a", preflight=False)
-    photo = proj / "content" / "photos" / "rocket.jpg"
+    photo = proj / "content" / "photos" / "evening-glow.jpg"
     from PIL import Image
 
     with Image.open(photo) as im:
         im = im.convert("RGB")
-        im.putpixel((10, 10), (0, 0, 0) if im.getpixel((10, 10)) != (0, 0, 0) else (255, 255, 255))
+        xy = (im.width // 2, im.height // 2)          # inside the crop the page shows
+        im.putpixel(xy, (0, 0, 0) if im.getpixel(xy) != (0, 0, 0) else (255, 255, 255))
         im.save(photo, quality=100)
     b = pipeline.render(spec, tmp_path / "b", preflight=False)
     assert trailer_id(a.pdf) != trailer_id(b.pdf)

@@ -16,10 +16,21 @@ from typeset.prepress.preflight import run_checks
 
 
 @pytest.fixture(scope="module")
-def sample(rendered):
-    """The rendered sample page and the acceptances `render` passed for it."""
-    res = rendered("sample-page")
-    assert res.accepted_images, "the sample page's 47 ppi photo is accepted in its spec"
+def sample(tmp_path_factory):
+    """A copy of the sample page with the 640 px rocket.jpg as its photo (55 ppi, accepted in
+    the spec), rendered, and the acceptances `render` passed for it. (The sample page itself
+    prints a 205 ppi photo and needs none.)"""
+    from conftest import copy_project
+    from typeset import pipeline
+
+    tmp = tmp_path_factory.mktemp("low-res-sample")
+    spec = copy_project(tmp) / "layouts" / "sample-page.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace(
+        "photos/evening-glow.jpg", "photos/rocket.jpg").replace(
+        "    photo_lines: 47\n", "    photo_lines: 47\n    accept_low_resolution: true\n"),
+        encoding="utf-8")
+    res = pipeline.render(spec, tmp / "out")
+    assert res.accepted_images, "the copy's 55 ppi photo is accepted in its spec"
     return res.pdf, list(res.accepted_images)
 
 

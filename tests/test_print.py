@@ -41,7 +41,9 @@ def test_sample_page_passes_preflight(rendered):
     assert "FAIL" not in st.values(), st
     accept = [a for d in res.accepted_images for a in ("--accept-low-resolution", d)]
     assert main(["preflight", str(res.pdf), "-q", *accept]) == 0
-    assert main(["preflight", str(res.pdf), "-q"]) == 1    # its 47 ppi photo, unless accepted
+    # its photo has 205 ppi: nothing to accept, every check PASSes, no WARN
+    assert res.accepted_images == [] and set(st.values()) == {"PASS"}, st
+    assert main(["preflight", str(res.pdf), "-q"]) == 0
 
 
 def test_real_clients_agree(rendered):
@@ -222,10 +224,11 @@ def test_bad_print_settings(tmp_path, capsys, block, expected):
 ])
 def test_unsupported_photo_modes_are_refused(tmp_path, capsys, mode, expected):
     spec = variant(tmp_path, "print:\n  colour: mono\n")
-    photo = spec.parent.parent / "content" / "photos" / "rocket.jpg"
+    photo = spec.parent.parent / "content" / "photos" / "evening-glow.jpg"
     bad = photo.with_name("bad.png")
     Image.new(mode, (2000, 1400)).save(bad)
-    spec.write_text(spec.read_text(encoding="utf-8").replace("photos/rocket.jpg", "photos/bad.png"),
+    spec.write_text(spec.read_text(encoding="utf-8").replace("photos/evening-glow.jpg",
+                                                             "photos/bad.png"),
                     encoding="utf-8")
     code = main(["render", str(spec), "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
@@ -235,10 +238,17 @@ def test_unsupported_photo_modes_are_refused(tmp_path, capsys, mode, expected):
 def test_low_resolution_photo_is_an_error_unless_accepted(tmp_path, capsys):
     spec = variant(tmp_path, "print:\n  colour: mono\n")
     spec.write_text(spec.read_text(encoding="utf-8").replace(
-        "    accept_low_resolution: true\n", ""), encoding="utf-8")
+        "photos/evening-glow.jpg", "photos/rocket.jpg"), encoding="utf-8")
     code = main(["render", str(spec), "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
-    assert code == 2 and "rocket.jpg has only 47 ppi" in err and "accept_low_resolution" in err
+    assert code == 2 and re.search(r"rocket.jpg has only \d\d ppi", err), err
+    assert "accept_low_resolution" in err
+    spec.write_text(spec.read_text(encoding="utf-8").replace(
+        "    photo_lines: 47\n", "    photo_lines: 47\n    accept_low_resolution: true\n"),
+        encoding="utf-8")
+    res = pipeline.render(spec, tmp_path / "out")
+    st = {c["check"]: c["status"] for c in res.report["preflight"]}
+    assert st["images"] == "WARN", st        # accepted by the desk: printed, but warned about
 
 
 def test_thin_rules_are_refused(tmp_path, capsys):

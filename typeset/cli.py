@@ -29,10 +29,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p):
-        p.add_argument("specs", nargs="+", type=Path, metavar="SPEC.yaml", help="page spec files")
+        p.add_argument("specs", nargs="+", type=Path, metavar="SPEC.yaml",
+                       help="page spec or edition files")
         g = p.add_mutually_exclusive_group()
         g.add_argument("-q", "--quiet", action="store_true", help="print errors only")
         g.add_argument("-v", "--verbose", action="store_true", help="print progress")
+        e = p.add_argument_group("editions (a YAML file with a top-level edition: key)")
+        e.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
+                       help="pages set in parallel by N processes (default: all cores)")
+        e.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="set the pages on a running Dask cluster, e.g. tcp://host:8786")
+        e.add_argument("--scheduler-timeout", type=float, default=10.0, metavar="S",
+                       help="seconds to wait for the scheduler to answer (default 10)")
 
     r = sub.add_parser("render", help="render specs to PDF (and a fit report)")
     common(r)
@@ -42,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                    "overrun, text outside its block, overlap, touching glyphs, dropped text)")
     r.add_argument("--no-preflight", action="store_true",
                    help="skip the preflight of the written PDF")
+    r.add_argument("--preview-dpi", type=int, default=50, metavar="N",
+                   help="editions: resolution of the page previews (0: none; default 50)")
     pf = sub.add_parser(
         "preflight", help="check PDFs against a print profile",
         description="Check PDFs against a print profile, judging each file alone: every content "
@@ -86,13 +96,42 @@ def _parser() -> argparse.ArgumentParser:
     wa = sub.add_parser("watch", help="re-render a spec whenever it or its files change")
     wa.add_argument("spec", type=Path, metavar="SPEC.yaml")
     wa.add_argument("-o", "--output", type=Path, default=Path("out"), metavar="DIR")
+    wa.add_argument("--proof", action="store_true",
+                    help="also keep an HTML proof in DIR/proof/ and serve it on localhost; "
+                         "the browser reloads after each re-render")
+    wa.add_argument("--port", type=int, default=0,
+                    help="port for --proof (default: a free one)")
     wa.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     wa.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
+    ft = sub.add_parser("fit", help="per block: lines it has and needs, and what to change")
+    ft.add_argument("specs", nargs="+", type=Path, metavar="SPEC.yaml",
+                    help="page specs (several: one section per page)")
+    ft.add_argument("--json", action="store_true", help="print the fit as JSON")
+    ft.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    ft.add_argument("-v", "--verbose", action="store_true", help="print progress")
+    pr = sub.add_parser("proof", help="HTML proof: the page with every block outlined by fit")
+    pr.add_argument("specs", nargs="+", type=Path, metavar="SPEC.yaml",
+                    help="page specs (several: one proof per page and an index.html)")
+    pr.add_argument("-o", "--output", type=Path, default=Path("out/proof"), metavar="DIR",
+                    help="output folder (default: out/proof/)")
+    pr.add_argument("--dpi", type=int, default=72, help="page image resolution (default 72)")
+    pr.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    pr.add_argument("-v", "--verbose", action="store_true", help="print progress")
     c = sub.add_parser("check", help="validate specs and report fit without writing a PDF")
     common(c)
     c.add_argument("--strict", action="store_true", help="exit 1 on any page problem (overflow, overfull line, headline "
                    "overrun, text outside its block, overlap, touching glyphs, dropped text)")
     return ap
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return n
 
 
 def _terminate(signum, frame):
@@ -105,6 +144,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if threading.current_thread() is not threading.main_thread():
         return _main(argv)
+    # C extensions (pikepdf's nanobind, ReportLab, HarfBuzz) are imported before the handler is
+    # installed: an interrupt raised inside a C module's initialisation prints a traceback.
+    # A SIGTERM now simply ends the process; nothing has been written yet.
+    import typeset.pipeline  # noqa: F401
+
     previous = signal.signal(signal.SIGTERM, _terminate)  # a kill ends cleanly, no partial output
     try:
         return _main(argv)
@@ -122,13 +166,22 @@ def _main(argv: list[str] | None) -> int:
     status = EXIT_OK
     if args.command == "preflight":
         return _preflight(args, say)
-    if args.command in ("preview", "diff", "schema", "watch"):
+    if args.command in ("preview", "diff", "schema", "watch", "fit", "proof"):
         return globals()[f"_{args.command}"](args, say)
     from typeset import pipeline
     from typeset.report import format_table, report_data
 
+    from typeset.edition.spec import is_edition
+
     for spec in args.specs:
         t0 = time.perf_counter()
+        if is_edition(spec):
+            try:
+                status = max(status, _edition(args, spec, say))
+            except KeyboardInterrupt:
+                print("interrupted; no partial PDF was left behind", file=sys.stderr)
+                return 130
+            continue
         try:
             if args.command == "render":
                 res = pipeline.render(spec, args.output, progress,
@@ -178,13 +231,60 @@ def _main(argv: list[str] | None) -> int:
     return status
 
 
+def _edition(args, spec: Path, say) -> int:
+    """Render or check an edition; the exit status of its worst page."""
+    from typeset.edition import render_edition
+    from typeset.edition.deliver import format_report
+    from typeset.edition.run import default_jobs
+
+    t0 = time.perf_counter()
+    render = args.command == "render"
+    jobs = args.jobs or default_jobs()
+    try:
+        res = render_edition(spec, args.output if render else None, jobs=jobs,
+                             scheduler=args.scheduler, timeout=args.scheduler_timeout,
+                             preview_dpi=args.preview_dpi if render else 0,
+                             preflight=not args.no_preflight if render else False,
+                             render=render, quiet=args.quiet)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    data = res.report
+    where = f"on {args.scheduler}" if args.scheduler else f"with {jobs} job{'s' * (jobs > 1)}"
+    ok = len(data["pages"]) - len(data["failed"])
+    if render:
+        say(f"{spec}: wrote {ok} of {len(data['pages'])} pages, the proof and "
+            f"{res.report_path.name} to {res.folder}/ {where} in {time.perf_counter() - t0:.1f} s")
+    else:
+        say(f"{spec}: {ok} of {len(data['pages'])} pages set {where}")
+    say(format_report(data))
+    status = EXIT_OK
+    for o in res.outcomes:
+        if o.get("error"):
+            print(f"error: {spec}: page {o['number']} ({o['name']}) failed: {o['error']}",
+                  file=sys.stderr)
+            status = max(status, EXIT_INPUT if o["error_kind"] == "input" else EXIT_INTERNAL)
+    if any(p["preflight"] == "FAIL" for p in data["pages"]):
+        print(f"error: {spec}: some pages failed preflight (see the table)", file=sys.stderr)
+        status = max(status, EXIT_OVERFLOW)
+    if not data["ok"] and args.strict:
+        print(f"error: {spec}: the edition is not ready to print (--strict)", file=sys.stderr)
+        status = max(status, EXIT_OVERFLOW)
+    return status
+
+
 def _preview(args, say) -> int:
     from typeset import pipeline
     from typeset.review.raster import write_previews
 
+    from typeset.edition.spec import is_edition
+
     status = EXIT_OK
     for item in args.inputs:
         try:
+            if item.suffix.lower() != ".pdf" and is_edition(item):
+                raise InputError(str(item), "is an edition; `typeset render` writes its page "
+                                 "previews", hint=f"typeset render {item}")
             if item.suffix.lower() == ".pdf":
                 if not item.is_file():
                     raise InputError(str(item), "file not found")
@@ -244,6 +344,58 @@ def _diff(args, say) -> int:
     return EXIT_OVERFLOW if differ else EXIT_OK
 
 
+def _fit(args, say) -> int:
+    """Exit 0 every block fits, 1 some block is short, over or has a problem, 2 a bad spec
+    (the other pages are still reported)."""
+    import json
+
+    from typeset.fit import fit_pages, fit_table
+
+    progress = (lambda msg: print(f"  … {msg}", file=sys.stderr)) if args.verbose else None
+    from typeset.fit import PageFit
+
+    pages, internal = [], False
+    for spec in args.specs:
+        try:
+            pages += fit_pages(spec, progress)
+        except Exception as exc:  # a bug, not bad input: say so, go on with the other pages
+            internal = True
+            pages.append(PageFit(str(spec), spec.stem, error=(
+                f"internal error while fitting {spec}: {type(exc).__name__}: {exc}; "
+                "please report it with the spec attached")))
+    if args.json:
+        print(json.dumps({"pages": [p.as_dict() for p in pages]}, ensure_ascii=False, indent=2))
+    for p in pages:
+        if p.error:
+            print(f"error: {p.error}", file=sys.stderr)
+        elif not args.json:
+            say(fit_table(p) + "\n")
+    if internal:
+        return EXIT_INTERNAL
+    if any(p.error for p in pages):
+        return EXIT_INPUT
+    return EXIT_OK if all(p.ok for p in pages) else EXIT_OVERFLOW
+
+
+def _proof(args, say) -> int:
+    from typeset.review.proof import write_pages_proof, write_proof
+
+    progress = (lambda msg: print(f"  … {msg}", file=sys.stderr)) if args.verbose else None
+    from typeset.fit import is_edition
+
+    if len(args.specs) == 1 and not is_edition(args.specs[0]):
+        index, pf = write_proof(args.specs[0], args.output, args.dpi, progress)
+        fits = [pf]
+    else:
+        index, fits = write_pages_proof(args.specs, args.output, args.dpi, progress)
+    for pf in fits:
+        if pf.error:
+            print(f"error: {pf.error}", file=sys.stderr)
+    bad = sum(1 for pf in fits if pf.error)
+    say(f"wrote {index}" + (f" ({bad} of {len(fits)} pages show an error)" if bad else ""))
+    return EXIT_INPUT if bad else EXIT_OK
+
+
 def _schema(args, say) -> int:
     import json
 
@@ -265,11 +417,28 @@ def _watch(args, say) -> int:
         say(f"[{stamp}] rendered {result.pdf} in {seconds:.2f} s")
         say(format_table(result.report))
 
+    server = None
+    proof_dir = None
+    if args.proof:
+        from typeset.review.proof import ProofServer
+
+        proof_dir = args.output / "proof"
+        try:
+            server = ProofServer(proof_dir, args.port)
+        except OSError as exc:
+            print(f"error: cannot serve the proof on port {args.port}: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+        # printed even with -q: the desk needs the address
+        print(f"proof: {server.url} (open it in a browser; it reloads after each change)",
+              file=sys.stderr, flush=True)
     say(f"watching {args.spec} and the files it uses; Ctrl-C to stop")
     try:
-        watch(args.spec, args.output, on_result)
+        watch(args.spec, args.output, on_result, proof_dir=proof_dir)
     except KeyboardInterrupt:
         pass
+    finally:
+        if server is not None:
+            server.close()
     return EXIT_OK
 
 

@@ -9,13 +9,14 @@ from typeset.layout.compose import Composer
 from typeset.layout.flow import Frame
 from typeset.layout.grid import BASELINE_RATIO, Grid
 from typeset.layout.headline import DisplayStyle, break_display, place_x, set_display
-from typeset.layout.story import FlowPiece, StoryReport, flow_balanced
+from typeset.layout.story import ElementFit, FlowPiece, StoryReport, flow_balanced
 from typeset.spec.content import Content
 from typeset.spec.model import BlockSpec, Placement
 
 HEADLINE_PART_GAP = 0.35   # space between 引题, 主题 and 副题, in units of the title size
 BOX_RULE = 0.5             # pt, frame of a boxed article (正线 weight, ≥ 0.3 pt for print)
 BOX_PADDING_CHARS = 1      # body characters of air inside a box
+HEADLINE_AIR_LINES = 2     # a headline's natural band: its type plus one grid line above and below
 
 
 def default_title_size(columns: int) -> float:
@@ -44,8 +45,10 @@ def column_frames(grid: Grid, place: Placement, inset: float = 0.0) -> list[Fram
 
 def headline_block(composer: Composer, grid: Grid, parts: list[tuple[str, DisplayStyle]],
                    x: float, width: float, line: int, lines: int | None, owner: str,
-                   page: D.Page) -> int:
-    """Set headline parts centred in a band of whole grid lines; return the lines used."""
+                   page: D.Page) -> tuple[int, int]:
+    """Set headline parts centred in a band of whole grid lines; return the lines it takes and
+    the lines it needs (its natural size: the lines its type covers plus one of air above and
+    one below, HEADLINE_AIR_LINES in all)."""
     set_parts = []
     for text, style in parts:
         if text:
@@ -63,7 +66,8 @@ def headline_block(composer: Composer, grid: Grid, parts: list[tuple[str, Displa
         height += len(texts) * style.size + (len(texts) - 1) * style.size * 0.3
         if n:
             height += HEADLINE_PART_GAP * set_parts[0][1].size * 0.5 + style.size * 0.2
-    alloc = lines if lines is not None else grid.lines_for(height) + 2
+    natural = grid.lines_for(height) + HEADLINE_AIR_LINES
+    alloc = lines if lines is not None else natural
     band_top = grid.line_top(line)
     band_h = alloc * grid.pitch - grid.spec.line_gap
     y = band_top + (band_h - height) / 2
@@ -79,7 +83,7 @@ def headline_block(composer: Composer, grid: Grid, parts: list[tuple[str, Displa
                                          round(baseline, 3), 0, True))
             y += style.size * 1.3
         y -= style.size * 0.3
-    return alloc
+    return alloc, natural
 
 
 def body_pieces(content: Content, byline_mode: str = "top") -> list[FlowPiece]:
@@ -111,8 +115,11 @@ def body_pieces(content: Content, byline_mode: str = "top") -> list[FlowPiece]:
 
 
 def layout_article(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> StoryReport:
-    content: Content = block.content
     o = block.opts
+    jump = block.jump      # set by an edition: {"in": …, "from": …, "to": …}
+    if o.continues and (jump is not None or block.content is None):
+        return _layout_continuation(block, grid, composer, page, jump or {})
+    content: Content = block.content
     report = StoryReport(block.id, "article")
     place = block.place
     x, _, width, _ = grid.rect(place)
@@ -138,8 +145,10 @@ def layout_article(block: BlockSpec, grid: Grid, composer: Composer, page: D.Pag
     head_w = grid.span_width(head_cols)
     used = 0
     if any(text for text, _ in parts):
-        used = headline_block(composer, grid, parts, x + inset, head_w - 2 * inset, place.line,
-                              o.headline_lines, block.id, page)
+        used, natural = headline_block(composer, grid, parts, x + inset, head_w - 2 * inset,
+                                       place.line, o.headline_lines, block.id, page)
+        report.elements.append(ElementFit("headline", used, natural, "headline_lines",
+                                          o.headline_lines is not None))
     if used >= place.lines:
         raise block.error(
             "lines", f"the headline needs {used} lines and leaves no room for the body",
@@ -159,11 +168,43 @@ def layout_article(block: BlockSpec, grid: Grid, composer: Composer, page: D.Pag
             frames[0].width -= inset
             frames[-1].width -= inset
     pieces = body_pieces(content, o.byline)
-    flow_balanced(pieces, frames, grid, composer, block.id, report, page, o.balance)
+    if jump and jump.get("to"):
+        from typeset.layout.jump import flow_with_jump
+
+        flow_with_jump(pieces, frames, grid, composer, block.id, report, page, jump["to"])
+    else:
+        flow_balanced(pieces, frames, grid, composer, block.id, report, page, o.balance)
     if boxed:
         bx, by, bw, bh = grid.rect(place)
         page.items.append(D.Rect(bx, by - grid.spec.line_gap / 2, bw, bh + grid.spec.line_gap,
                                  stroke=D.K100, stroke_width=BOX_RULE, owner=block.id))
+    return report
+
+
+def _layout_continuation(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page,
+                         jump: dict) -> StoryReport:
+    """A jump's continuation (`continues: story`): no headline; its text is what the earlier
+    part left over, opened by （上接N版）. Rendered outside an edition, it stays empty."""
+    from typeset.layout.jump import continuation_pieces, flow_with_jump
+
+    report = StoryReport(block.id, "article")
+    if block.frames:
+        frames = [f for p in block.frames for f in column_frames(grid, p)]
+    else:
+        frames = column_frames(grid, block.place)
+    rest = jump.get("in")
+    if rest is None:
+        report.capacity_lines = sum(f.lines for f in frames)
+        report.empty_lines = report.capacity_lines
+        report.issues.append(jump.get("missing") or
+                             f"continues '{block.opts.continues}': its text comes from the "
+                             "edition (render the edition, not this page alone)")
+        return report
+    pieces = continuation_pieces(rest, jump.get("from", "?"))
+    if jump.get("to"):
+        flow_with_jump(pieces, frames, grid, composer, block.id, report, page, jump["to"])
+    else:
+        flow_balanced(pieces, frames, grid, composer, block.id, report, page, block.opts.balance)
     return report
 
 

@@ -14,17 +14,18 @@ from typeset.layout.headline import (
     HEADLINE_FLOOR, DisplayStyle, display_width, place_x, set_display,
 )
 from typeset.layout.photo import ERROR_PPI, fit_photo, open_photo
-from typeset.layout.story import FlowPiece, StoryReport, flow_balanced, flow_story
+from typeset.layout.story import ElementFit, FlowPiece, StoryReport, flow_balanced, flow_story
 from typeset.spec.model import BlockSpec, Placement
 
-MASTHEAD_LINES = 4             # 栏目头 band height in grid lines
 MASTHEAD_SIZE = 20.0           # pt, between 三号 and 二号 (typesetting-rules §4.3a)
+MASTHEAD_FILL = 0.6            # the masthead's type fills 60 % of its band's height: air around it
 MASTHEAD_TINT = (0.0, 0.0, 0.0, 0.15)   # K15 panel: light enough for K100 type on newsprint
 BRIEF_TITLE_SIZE = 10.5        # 五号 黑体 item titles (§4.8)
 SUPPORTED_MODES = ("L", "RGB", "CMYK")   # 8-bit photo modes that convert cleanly for print
 LEAD_IN = "本报讯"              # a brief's dateline, set in 黑体 up to the colon
 HEADER_RULE = 0.75             # 眉线 under the page header (0.5–1 pt)
 CAPTION_ROLE = "kai"
+CAPTION_TRIAL_LINES = 200      # a tall trial frame for measuring a caption's natural lines
 
 
 def _lead_in_runs(text: str) -> list[tuple[str, str]]:
@@ -45,7 +46,10 @@ def layout_briefs(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page
     masthead = o.masthead if o.masthead is not None else content.meta.get("masthead", "")
     used = 0
     if masthead:
-        used = o.masthead_lines if o.masthead_lines is not None else MASTHEAD_LINES
+        natural = masthead_lines(grid)
+        used = o.masthead_lines if o.masthead_lines is not None else natural
+        report.elements.append(ElementFit("masthead", used, natural, "masthead_lines",
+                                          o.masthead_lines is not None))
         if used >= place.lines:
             raise block.error("masthead_lines" if o.masthead_lines is not None else "lines",
                               f"the masthead takes {used} lines of the block's {place.lines}, "
@@ -74,11 +78,16 @@ def layout_briefs(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page
     return report
 
 
+def masthead_lines(grid: Grid) -> int:
+    """Natural height of a section masthead: a band its 20 pt type fills to 60 %."""
+    return grid.lines_for(MASTHEAD_SIZE / MASTHEAD_FILL)
+
+
 def _masthead(text: str, style: str, grid: Grid, composer: Composer, page: D.Page, owner: str,
               x: float, y: float, width: float, lines: int) -> None:
     """The section banner (栏目头): a tint or reversed panel, or a title over a heavy rule."""
     band_h = lines * grid.pitch - grid.spec.line_gap
-    size = min(MASTHEAD_SIZE, band_h * 0.6)
+    size = min(MASTHEAD_SIZE, band_h * MASTHEAD_FILL)
     color = D.WHITE if style == "reverse" else D.K100
     if style == "tint":
         page.items.append(D.Rect(x, y, width, band_h, fill=MASTHEAD_TINT, owner=owner))
@@ -121,15 +130,20 @@ def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page)
     used = 0
     if meta.get("title"):
         size = opt_size(block, "title_size", 18.0 if place.columns >= 3 else 14.0)
-        used = headline_block(composer, grid, [(meta["title"], DisplayStyle(size, "hei"))],
-                              x, width, place.line, None, block.id, page)
+        used, natural = headline_block(composer, grid, [(meta["title"], DisplayStyle(size, "hei"))],
+                                       x, width, place.line, None, block.id, page)
+        report.elements.append(ElementFit("title", used, natural))
+    caption_pieces = [FlowPiece("para", [(p.text, CAPTION_ROLE)]) for p in parts]
+    if meta.get("credit"):
+        caption_pieces.append(FlowPiece("byline", [(meta["credit"], CAPTION_ROLE)], align="right"))
+    caption_need = _caption_lines(caption_pieces, x, width, grid, composer, block.id)
     photo_lines = o.photo_lines
-    caption_lines = 0
     if photo_lines is None:
-        photo_lines = place.lines - used - (4 if parts else 0)
+        photo_lines = place.lines - used - caption_need
         if photo_lines < 2:
             raise block.error("lines", f"the block ({place.lines} lines) leaves no room for the "
-                              "photo under its title and caption", hint="make the block taller")
+                              f"photo under its title ({used} lines) and caption "
+                              f"({caption_need} lines)", hint="make the block taller")
     caption_lines = place.lines - used - photo_lines
     if caption_lines < 0:
         raise block.error("photo_lines", f"title ({used}) and photo ({photo_lines}) need more "
@@ -159,20 +173,38 @@ def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page)
                           hint="flatten it and save as an 8-bit JPEG (or TIFF) in RGB, CMYK or grey")
     page.items.append(item)
     report.issues += info.warnings
-    if caption_lines and (parts or meta.get("credit")):
+    natural_photo = grid.lines_for(width * info.height / info.width)
+    report.elements.append(ElementFit(
+        "photo", photo_lines, natural_photo if o.fit == "contain" else photo_lines, "photo_lines",
+        o.photo_lines is not None,
+        f"{item.ppi:.0f} ppi" + ("" if o.fit == "contain" else ", cropped to fit")))
+    if caption_pieces:
+        report.elements.append(ElementFit("caption", caption_lines, caption_need))
+    if caption_lines and caption_pieces:
         frame = Frame(x, width, place.line + used + photo_lines, caption_lines)
-        pieces = [FlowPiece("para", [(p.text, CAPTION_ROLE)]) for p in parts]
-        if meta.get("credit"):
-            pieces.append(FlowPiece("byline", [(meta["credit"], CAPTION_ROLE)], align="right"))
-        flow_story(pieces, Flow([frame], grid.size), grid, composer, block.id, report, page)
-    elif parts or meta.get("credit"):
+        flow_story(caption_pieces, Flow([frame], grid.size), grid, composer, block.id, report,
+                   page)
+    elif caption_pieces:
         # no line left for the caption: all of it (credit too) is counted, never lost
         report.overflow_text = "".join(p.text for p in parts) + meta.get("credit", "")
         report.overflow_chars = count_chars(report.overflow_text)
-        report.overflow_lines = max(1, len(parts))
+        report.overflow_lines = max(1, caption_need)
     if o.box:
         _box(grid, place, page, block.id)
     return report
+
+
+def _caption_lines(pieces: list[FlowPiece], x: float, width: float, grid: Grid,
+                   composer: Composer, owner: str) -> int:
+    """Grid lines a caption (and credit) needs at the block's width: its natural size."""
+    if not pieces:
+        return 0
+    trial = StoryReport(owner, "photo")
+    mark = (len(composer.notices), len(composer.missing))
+    flow = Flow([Frame(x, width, 1, CAPTION_TRIAL_LINES)], grid.size)
+    flow_story(pieces, flow, grid, composer, owner, trial, D.Page(1, 1))
+    del composer.notices[mark[0]:], composer.missing[mark[1]:]
+    return trial.capacity_lines - trial.empty_lines + trial.overflow_lines
 
 
 def layout_rule(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> None:

@@ -16,7 +16,7 @@ from typeset.layout.grid import BASELINE_RATIO, Grid
 from typeset.layout.headline import (
     DisplayStyle, break_display, fitting_size, place_x, set_display, shrink_to_fit,
 )
-from typeset.text.atoms import EM
+from typeset.text.atoms import EM, INDENT
 from typeset.text.justify import line_text, set_line
 
 SUBHEAD_LINES = 3          # an in-body subhead takes three grid lines, text centred with air
@@ -25,6 +25,7 @@ MARGIN_LINES = 4           # extra lines composed past the frames when cutting a
 HALF_EM = 500              # narrowest atom (a digit or a compressed mark), 1/1000 em
 LINES_AFTER_SUBHEAD = 2    # at least two body lines must follow a subhead in its column (§2.9)
 SUBHEAD_SIZE_RATIO = 7 / 6  # subhead 10.5 pt (五号) over 9 pt (小五) body
+UNDERSET_LINES = 2         # empty lines a one-column story may end with and still count as full
 
 
 @dataclass
@@ -39,6 +40,18 @@ class FlowPiece:
 
 
 @dataclass
+class ElementFit:
+    """Grid lines one element of a block has and needs (headline, masthead, photo, caption)."""
+
+    name: str
+    has: int
+    needs: int
+    key: str | None = None       # the spec key that sets it (None: follows from the block)
+    fixed: bool = False          # set in the spec (True) or its natural size (False)
+    note: str = ""
+
+
+@dataclass
 class StoryReport:
     id: str
     kind: str
@@ -49,12 +62,18 @@ class StoryReport:
     overflow_chars: int = 0
     overflow_text: str = ""
     issues: list[str] = field(default_factory=list)
+    rest: list[dict] | None = None    # what did not fit, as plain pieces (for a jump's next part)
+    elements: list[ElementFit] = field(default_factory=list)
+    chars_per_line: float = 0.0     # body characters in one line of its frames
+    columns: int = 1                # frames the body runs through
+
 
     @property
     def status(self) -> str:
         if self.overflow_chars or self.overflow_lines:
             return "overflow"
-        return "ok" if self.empty_lines <= 2 else "underset"
+        # levelled columns (栏底齐平) may each end one line short, the last one a little more
+        return "ok" if self.empty_lines <= max(UNDERSET_LINES, 2 * self.columns - 1) else "underset"
 
 
 def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Composer, owner: str,
@@ -63,9 +82,14 @@ def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Compos
     size = grid.size
     k = 0  # current flow line
     overflow_parts: list[str] = []
+    cut: list[FlowPiece] = []     # the unset part of the first paragraph that did not fit
+    rest_from: int | None = None  # index of the first piece that did not (wholly) fit
     for n, piece in enumerate(pieces):
         if piece.kind == "para":
-            k = _flow_paragraph(piece, flow, grid, composer, owner, report, page, k, overflow_parts)
+            k = _flow_paragraph(piece, flow, grid, composer, owner, report, page, k, overflow_parts,
+                                cut)
+            if cut and rest_from is None:
+                rest_from = n
             continue
         if piece.kind == "rule":
             k = _flow_rule(flow, grid, owner, page, k)
@@ -98,6 +122,9 @@ def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Compos
                 flow.left_in_frame(k) < need + following:
             k = flow.next_frame_start(k)
         if flow.slot(k) is None or flow.left_in_frame(k) < need:
+            if rest_from is None:
+                rest_from = n
+                cut.append(piece)
             overflow_parts.append(piece.runs[0][0])
             report.overflow_lines += need
             k += need
@@ -126,9 +153,38 @@ def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Compos
         k += need
     report.capacity_lines = flow.total
     report.empty_lines = max(0, flow.total - k)
+    if flow.frames:
+        report.chars_per_line = flow.frames[0].width / size
+        report.columns = len(flow.frames)
     if overflow_parts:
         report.overflow_text = "".join(overflow_parts)
         report.overflow_chars = count_chars(report.overflow_text)
+    if rest_from is not None:
+        report.rest = [piece_data(cut[0])] + [piece_data(p) for p in pieces[rest_from + 1:]]
+
+
+def piece_data(piece: FlowPiece) -> dict:
+    """A piece as plain data (picklable, JSON-able): what a jump passes to the next page."""
+    return {"kind": piece.kind, "runs": [list(r) for r in piece.runs], "indent": piece.indent,
+            "align": piece.align}
+
+
+def piece_from_data(data: dict) -> FlowPiece:
+    return FlowPiece(data["kind"], [tuple(r) for r in data["runs"]], indent=data["indent"],
+                     align=data.get("align", "left"))
+
+
+def _runs_of(atoms) -> list[tuple[str, str]]:
+    """Styled runs [(text, font role)] of a slice of atoms, the indent left out."""
+    runs: list[tuple[str, str]] = []
+    for a in atoms:
+        if a.cls == INDENT or not a.text:
+            continue
+        if runs and runs[-1][1] == a.style:
+            runs[-1] = (runs[-1][0] + a.text, a.style)
+        else:
+            runs.append((a.text, a.style))
+    return runs
 
 
 def _display_lines(texts: list[str], style: DisplayStyle, grid: Grid, minimum: int) -> int:
@@ -151,7 +207,8 @@ def _flow_rule(flow: Flow, grid: Grid, owner: str, page: D.Page, k: int) -> int:
 
 
 def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer, owner: str,
-                    report: StoryReport, page: D.Page, k: int, overflow_parts: list[str]) -> int:
+                    report: StoryReport, page: D.Page, k: int, overflow_parts: list[str],
+                    cut: list[FlowPiece]) -> int:
     p = composer.prepare(piece.runs, owner, indent=piece.indent)
     if not p.atoms:
         return k
@@ -159,15 +216,18 @@ def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer
     if flow.slot(k) is None:
         # no room left: count what does not fit without composing it (bounded work)
         lines = -(-p.pw[-1] // width)
+        if not cut:
+            cut.append(piece)
         overflow_parts.append("".join(a.text for a in p.atoms))
         report.overflow_lines += lines
         return k + lines
     rest_text = ""
     rest_lines = 0
+    rest_atoms: list = []
     limit = (flow.remaining_from(k) + MARGIN_LINES) * (width // HALF_EM + 2)
     if len(p.atoms) > limit:
         # a paragraph far longer than the room left: compose only what can land in the frames
-        rest = p.atoms[limit:]
+        rest = rest_atoms = p.atoms[limit:]
         rest_text = "".join(a.text for a in rest)
         rest_lines = -(-sum(a.width for a in rest) // width)
         p = composer.prepare_atoms(p.atoms[:limit])
@@ -180,6 +240,9 @@ def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer
         slot = flow.slot(k)
         if slot is None:
             rest = "".join(a.text for a in p.atoms[i:]) + rest_text
+            if not cut:
+                runs = _runs_of(list(p.atoms[i:]) + list(rest_atoms))
+                cut.append(FlowPiece("para", runs, indent=i == 0 and piece.indent))
             overflow_parts.append(rest)
             report.overflow_lines += len(broken.lines) - li + rest_lines
             return k + len(broken.lines) - li + rest_lines
@@ -212,7 +275,9 @@ def flow_balanced(pieces: list[FlowPiece], frames: list, grid: Grid, composer: C
             # nothing to level: keep the trial as the result
             page.items += scratch.items
             page.lines += scratch.lines
+            elements = report.elements
             report.__dict__.update(trial.__dict__)
+            report.elements = elements
             return
         del composer.notices[mark[0]:], composer.missing[mark[1]:]
         needed = trial.used_lines

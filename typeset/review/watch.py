@@ -44,8 +44,11 @@ def _stamp(files: list[Path]) -> tuple:
 
 
 def watch(spec_path: Path, out_dir: Path, on_result: Callable[[object, float, Exception | None], None],
-          stop: threading.Event | None = None, max_renders: int | None = None) -> int:
-    """Render now and after every change; call on_result(result, seconds, error) each time."""
+          stop: threading.Event | None = None, max_renders: int | None = None,
+          proof_dir: Path | None = None) -> int:
+    """Render now and after every change; call on_result(result, seconds, error) each time.
+    With proof_dir, also write the HTML proof there (version n after the n-th render), so a
+    browser showing it reloads."""
     from typeset import pipeline
     from typeset.errors import InputError
 
@@ -58,12 +61,20 @@ def watch(spec_path: Path, out_dir: Path, on_result: Callable[[object, float, Ex
         if stamp != last:
             last = stamp
             t0 = time.perf_counter()
+            result = None
             try:
                 result = pipeline.render(spec_path, out_dir, preflight=False)
                 on_result(result, time.perf_counter() - t0, None)
             except InputError as exc:
                 on_result(None, time.perf_counter() - t0, exc)
             renders += 1
+            if proof_dir is not None:
+                from typeset.review.proof import write_proof
+
+                try:
+                    write_proof(spec_path, proof_dir, version=renders, rendered=result)
+                except Exception as exc:  # keep watching: the next save may fix it
+                    on_result(None, time.perf_counter() - t0, exc)
             new_files = used_files(spec_path)
             if new_files != files:     # the spec now names other files: watch those too
                 files = new_files

@@ -78,6 +78,9 @@ class ArticleOptions:
     box: bool = key("bool", "draw a ruled box around the article", False)
     title_vertical: bool = key("bool", "set the 主题 vertically (竖排) down the first column", False)
     balance: bool = key("bool", "level the columns when the text is short", True)
+    continues: str | None = key("text", "in an edition: the article block (id, or page/id) "
+                                "whose text continues here (no `article:` needed); its jump "
+                                "lines are generated")
 
 
 @dataclass
@@ -88,8 +91,8 @@ class BriefsOptions:
                               required=True)
     masthead: str | None = key("text", "section masthead text (栏目头); unset: the content "
                                "file's masthead")
-    masthead_lines: int | None = key("int", "grid lines of the masthead band; unset: 4", None,
-                                     1, 40)
+    masthead_lines: int | None = key("int", "grid lines of the masthead band; unset: the 4 "
+                                     "its type needs", None, 1, 40)
     masthead_style: str = key("choice", "masthead look: tint panel, reverse (white on black) or "
                               "a title over a heavy rule", "tint", choices=("tint", "reverse", "rule"))
     title_size: float | None = key("length", "size of the item titles; unset: 五号 (10.5 pt)",
@@ -105,12 +108,12 @@ class PhotoOptions:
     photo: Path | None = key("path", "image file (JPEG, PNG or TIFF; 8-bit grey, RGB or CMYK)",
                              required=True)
     caption: Path | None = key("path", "content file with title, credit and caption text")
-    fit: str = key("choice", "cover: fill the box, cropping around focus; contain: show the "
-                   "whole photo", "cover", choices=("cover", "contain"))
+    fit: str = key("choice", "contain: show the whole photo, its aspect ratio kept; cover: fill "
+                   "the box, cropping around focus", "contain", choices=("cover", "contain"))
     focus: tuple[float, float] = key("point", "[x, y] focal point for cover crops, 0–1",
                                      (0.5, 0.5), 0.0, 1.0)
     photo_lines: int | None = key("int", "grid lines of the photo itself; unset: the block less "
-                                  "title and 4 caption lines", None, 2, 2000)
+                                  "the lines its title and caption need", None, 2, 2000)
     title_size: float | None = key("length", "size of the photo title; unset: 18 pt at 3+ "
                                    "columns, else 14 pt", None, MIN_SIZE, MAX_SIZE)
     box: bool = key("bool", "draw a ruled box around the photo block", False)

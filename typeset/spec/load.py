@@ -282,6 +282,8 @@ def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Pa
     kind = r.get("type")
     if kind is None:
         kind = next((k for k in SOURCE_KEY if k in data), None)
+        if kind is None and "continues" in data:
+            kind = "article"   # a jump's continuation: its text comes from an earlier page
         if kind is None:
             raise r.error(None, "cannot tell what this block is",
                           hint=f"add type: one of {', '.join(KIND_KEYS)}")
@@ -296,7 +298,7 @@ def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Pa
     values = {}
     for name, (k, default) in keys_of(cls).items():
         if name not in data:
-            if k.required:
+            if k.required and not (kind == "article" and "continues" in data):
                 raise r.error(None, f"a {kind} block needs '{name}: <file>'")
             values[name] = default
             continue
@@ -308,7 +310,7 @@ def _block(file: str, data, index: int, line: int, grid: GridSpec, spec_path: Pa
     source = None
     block = BlockSpec(block_id, kind, place, r.data.line, None, opts, [], file=file,
                       key_lines=dict(data.key_lines), given=frozenset(data), where=r.where)
-    if kind in SOURCE_KEY:
+    if kind in SOURCE_KEY and SOURCE_KEY[kind] in data:   # (a continuation may have none)
         key = SOURCE_KEY[kind]
         source = resolve_path(r, key, spec_path, allow_outside)
         if not source.is_file():

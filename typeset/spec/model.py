@@ -113,6 +113,7 @@ class BlockSpec:
     key_lines: dict = field(default_factory=dict)   # spec line of each key of the block
     given: frozenset = frozenset()   # keys the spec sets (others are defaults)
     where: str = ""                  # field prefix in messages, e.g. blocks[2]
+    jump: dict | None = None         # set by an edition: a jump's page numbers and carried text
 
     def error(self, key: str | None, message: str, hint: str | None = None):
         """An InputError about one key of this block, naming file, line and field."""
