@@ -215,3 +215,21 @@ def test_photo_given_fewer_lines_than_its_aspect_ratio_needs_is_over(tmp_path, c
     _, after = fit_json(capsys, path)
     c = {b["id"]: b for b in after["pages"][0]["blocks"]}["concert"]
     assert c["state"] == "fits" and c["lines"] == c["needs"] == 48
+
+
+# --- an edition --------------------------------------------------------------------------------
+
+def test_fit_of_an_edition_sets_each_page_with_the_text_its_jump_carries(capsys):
+    """Per page of the sample edition, as `render` sets it: the front lead fills its block and
+    jumps on (it is not "short"), and the sample page's continuation holds the text the front
+    page left over (not the page file's own story)."""
+    _, data = fit_json(capsys, ROOT / "layouts" / "sample-edition.yaml")
+    pages = data["pages"]
+    assert [p["name"].split("-")[0] for p in pages] == ["1", "2", "3", "4"]
+    blocks = {(p["name"].split("-")[0], b["id"]): b for p in pages for b in p["blocks"]}
+    assert blocks["1", "front-lead"]["state"] == "fits"
+    assert blocks["1", "front-lead"]["needs"] == blocks["1", "front-lead"]["lines"]
+    jump = blocks["2", "jump"]
+    assert jump["used_lines"] > 0 and jump["over_chars"] == 0
+    alone = {b["id"]: b for b in fit_json(capsys, SAMPLE)[1]["pages"][0]["blocks"]}["jump"]
+    assert jump["used_lines"] != alone["used_lines"]    # the edition's text, not the file's

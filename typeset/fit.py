@@ -156,7 +156,7 @@ def _edition_pages(path: Path, progress=None):
                     jump["in"] = rest or None
                     if not rest:
                         jump["missing"] = f"nothing to continue from page {j['from']}"
-                blocks[bid].options["_jump"] = jump
+                blocks[bid].jump = jump
             result = layout_page(spec, progress)
         except InputError as exc:
             pf.error = str(exc)
@@ -190,7 +190,7 @@ def fit_result(spec, result, pf: PageFit | None = None, progress=None) -> PageFi
             bf.needs = bf.lines
             continue
         _fill(bf, report)
-        if (block.options.get("_jump") or {}).get("to") and getattr(report, "rest", None):
+        if ((getattr(block, "jump", None) or {}).get("to") and getattr(report, "rest", None)):
             bf.needs = bf.lines      # an edition story that fills its block and jumps on
             _judge(bf, spec)
             continue
