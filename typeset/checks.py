@@ -101,6 +101,7 @@ def all_problems(page: D.Page, grid: Grid, level: str = "gb") -> list[str]:
 
 _INK: dict = {}    # (face key, gid) → exact ink extent (outline bounds); cached per process
 _CBOX: dict = {}   # (face key, gid) → HarfBuzz control box, which always contains the ink
+_GLYPH_SETS: dict = {}   # face key → fontTools glyph set (building one parses the CFF index)
 
 
 def _ink_box(face, gid: int, cache: dict | None = None, rough: bool = False
@@ -120,9 +121,17 @@ def _ink_box(face, gid: int, cache: dict | None = None, rough: bool = False
     if key not in _INK:
         from fontTools.pens.boundsPen import BoundsPen
 
-        glyphs = face.font.getGlyphSet()
-        pen = BoundsPen(glyphs)
-        glyphs[face.font.getGlyphName(gid)].draw(pen)
+        if hb_font is not None:
+            # HarfBuzz draws the outline into fontTools' pen: the same segments, hence the same
+            # bounds, without building a glyph set (which parses the whole CFF and hmtx)
+            pen = BoundsPen(None)
+            hb_font.draw_glyph_with_pen(gid, pen)
+        else:
+            glyphs = _GLYPH_SETS.get(face.key)
+            if glyphs is None:
+                glyphs = _GLYPH_SETS[face.key] = face.font.getGlyphSet()
+            pen = BoundsPen(glyphs)
+            glyphs[face.font.getGlyphName(gid)].draw(pen)
         _INK[key] = None if pen.bounds is None else (pen.bounds[0] * scale, pen.bounds[2] * scale)
     return _INK[key]
 

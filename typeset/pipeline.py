@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from typeset.layout.page import PageResult, layout_page
-from typeset.prepress.preflight import run_checks
 from typeset.prepress.profiles import get_profile
 from typeset.render.pdf import render_pdf
 from typeset.render.pdfx import DocumentSettings
@@ -78,6 +77,8 @@ def render(spec_path: Path, out_dir: Path, progress=None, preflight: bool | None
     if run_preflight:
         if progress:
             progress(f"preflight {pdf.name}")
+        from typeset.prepress.preflight import run_checks   # pikepdf, Ghostscript: only here
+
         checks = run_checks(pdf, spec.print.profile, max_ink=spec.print.max_ink,
                             accept_low_resolution=accept)
         data["preflight"] = [c.as_dict() for c in checks]

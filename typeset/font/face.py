@@ -157,12 +157,25 @@ class Face:
     def gid_advance(self, gid: int) -> int:
         return round(self.hb_font.get_glyph_h_advance(gid) * 1000 / self.upem)
 
+    @property
+    def identity_cids(self) -> int:
+        """Number of glyphs when glyph id = CID for every glyph (Noto CJK), else 0. Read from
+        the first bytes of the CFF charset, so the 65,535 glyph names are never built."""
+        n = self.__dict__.get("_identity")
+        if n is None:
+            n = self.__dict__["_identity"] = _identity_charset(self.font) if self.is_cff else 0
+        return n
+
     def cid(self, gid: int) -> int:
         """The CID of a glyph of a CID-keyed CFF face (from the CFF charset)."""
+        if 0 <= gid < self.identity_cids:
+            return gid
         name = self.font.getGlyphName(gid)
         return int(name[3:]) if name.startswith("cid") else gid
 
     def gid_of_cid(self, cid: int) -> int:
+        if 0 <= cid < self.identity_cids:
+            return cid
         return self.font.getGlyphID(f"cid{cid:05d}") if cid else 0
 
     def check_embeddable(self) -> None:
@@ -172,7 +185,119 @@ class Face:
                              "CFF font")
 
 
+_OP_CHARSET = 15          # CFF Top DICT operator: offset of the charset
+_OP_ROS = 1230            # 12 30: Registry-Ordering-Supplement, present in CID-keyed fonts
+
+
+def _cff_top_dict(font: TTFont) -> tuple[dict[int, list], object, int] | None:
+    """The operators of the first CFF Top DICT, read with a few seeks in the font file (the
+    table directory fontTools already holds), so the 15 MB CFF table of a Noto CJK face is never
+    loaded: (operator → operands, file, offset of the CFF table), or None without a CFF table."""
+    entry = font.reader.tables.get("CFF ") if font.reader is not None else None
+    if entry is None:
+        return None
+    f = font.reader.file
+    base = entry.offset
+    f.seek(base)
+    _major, _minor, hdr_size, _off_size = f.read(4)
+
+    def index_items(at: int) -> tuple[list[tuple[int, int]], int]:
+        f.seek(at)
+        count = int.from_bytes(f.read(2), "big")
+        if count == 0:
+            return [], at + 2
+        size = f.read(1)[0]
+        raw = f.read((count + 1) * size)
+        offs = [int.from_bytes(raw[k * size:(k + 1) * size], "big") for k in range(count + 1)]
+        data = at + 3 + (count + 1) * size - 1          # offsets count from 1
+        return [(data + offs[k], data + offs[k + 1]) for k in range(count)], data + offs[-1]
+
+    _names, after_names = index_items(base + hdr_size)
+    tops, _ = index_items(after_names)
+    if not tops:
+        return None
+    f.seek(tops[0][0])
+    return _parse_dict(f.read(tops[0][1] - tops[0][0])), f, base
+
+
+def _parse_dict(b: bytes) -> dict[int, list]:
+    """A CFF DICT: operands (integers; reals skipped as None) before each operator."""
+    out: dict[int, list] = {}
+    operands: list = []
+    k = 0
+    while k < len(b):
+        b0 = b[k]
+        if b0 <= 21:
+            op = b0
+            if b0 == 12:
+                op, k = 1200 + b[k + 1], k + 1
+            out[op], operands = operands, []
+            k += 1
+        elif b0 == 28:
+            operands.append(int.from_bytes(b[k + 1:k + 3], "big", signed=True))
+            k += 3
+        elif b0 == 29:
+            operands.append(int.from_bytes(b[k + 1:k + 5], "big", signed=True))
+            k += 5
+        elif b0 == 30:                      # a real: nibbles up to the 0xf terminator
+            k += 1
+            while b[k] & 0x0F != 0x0F and b[k] >> 4 != 0x0F:
+                k += 1
+            operands.append(None)
+            k += 1
+        elif 32 <= b0 <= 246:
+            operands.append(b0 - 139)
+            k += 1
+        elif 247 <= b0 <= 250:
+            operands.append((b0 - 247) * 256 + b[k + 1] + 108)
+            k += 2
+        elif 251 <= b0 <= 254:
+            operands.append(-(b0 - 251) * 256 - b[k + 1] - 108)
+            k += 2
+        else:
+            raise ValueError(f"CFF DICT byte {b0}")
+    return out
+
+
+def _identity_charset(font: TTFont) -> int:
+    """The glyph count of a CID-keyed CFF face whose charset maps every glyph id to the same
+    CID (charset format 1 or 2 ranges starting at CID 1 and running on without a gap), else 0."""
+    try:
+        found = _cff_top_dict(font)
+        if found is None:
+            return 0
+        top, f, base = found
+        offset = (top.get(_OP_CHARSET) or [0])[0]
+        if _OP_ROS not in top or not isinstance(offset, int) or offset <= 2:
+            return 0            # not CID-keyed, or a predefined (name-keyed) charset
+        n = font["maxp"].numGlyphs
+        f.seek(base + offset)
+        fmt = f.read(1)[0]
+        if fmt not in (1, 2):
+            return 0
+        size = 3 if fmt == 1 else 4          # first CID (2 bytes), glyphs left (1 or 2)
+        gid = 1                               # glyph 0 is .notdef, outside the charset
+        while gid < n:
+            rec = f.read(size)
+            if len(rec) < size:
+                return 0
+            first = int.from_bytes(rec[:2], "big")
+            left = int.from_bytes(rec[2:], "big")
+            if first != gid:
+                return 0
+            gid += left + 1
+        return n if gid == n else 0
+    except Exception:  # any surprise: the exact path through fontTools' charset
+        return 0
+
+
 def _cid_keyed(font: TTFont) -> bool:
+    try:
+        found = _cff_top_dict(font)
+        if found is not None:
+            return _OP_ROS in found[0]
+    except Exception:  # an odd table: let fontTools read it
+        pass
     cff = font["CFF "].cff
     return hasattr(cff[cff.fontNames[0]], "ROS")
 

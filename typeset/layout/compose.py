@@ -37,6 +37,13 @@ class Composer:
     missing: list[Notice] = field(default_factory=list)
     print_spec: object = None   # the spec's PrintSpec: photo colour and limits
     fonts_used: dict = field(default_factory=dict)   # face key → Face, for the PDF writer
+    # Compose once: column balancing, headline sizing and trial flows ask for the same
+    # paragraphs again; these caches return the earlier result (all of them pure functions of
+    # their keys, so the output is the same bytes). Keys hold the objects their ids name.
+    _normalized: dict = field(default_factory=dict, repr=False)   # text → (new, changes, problems)
+    _prepared: dict = field(default_factory=dict, repr=False)     # (runs, settings, indent) → Prepared
+    _sliced: dict = field(default_factory=dict, repr=False)       # atom ids → Prepared
+    _broken: dict = field(default_factory=dict, repr=False)       # (id(p), widths) → (p, Broken)
 
     def settings(self, indent: bool = True) -> Settings:
         t = self.text
@@ -51,8 +58,12 @@ class Composer:
         `record=False` for trial measurements: their normalisations are not reported."""
         clean = []
         for text, role in runs:
-            problems: list[str] = []
-            new, changes = normalize(text, problems)
+            done = self._normalized.get(text)
+            if done is None:
+                problems: list[str] = []
+                new, changes = normalize(text, problems)
+                done = self._normalized[text] = (new, changes, problems)
+            new, changes, problems = done
             if record:
                 for ch in changes:
                     self.notices.append(Notice("normalised", owner, f"{ch.before!r} → {ch.after!r}"
@@ -63,16 +74,33 @@ class Composer:
                                                f"{msg}: “{text[:16]}…”; check the copy"))
             clean.append((new, role))
         s = settings or self.settings(indent)
-        atoms = atomize(clean, self.fonts.chain, s, indent=indent and s.indent > 0,
-                        has_glyph_for=lambda role: self.fonts.chain(role).has)
-        return prepare(atoms, s)
+        key = (tuple(clean), s, indent and s.indent > 0)
+        p = self._prepared.get(key)
+        if p is None:
+            atoms = atomize(clean, self.fonts.chain, s, indent=indent and s.indent > 0,
+                            has_glyph_for=lambda role: self.fonts.chain(role).has)
+            p = self._prepared[key] = prepare(atoms, s)
+        return p
 
     def prepare_atoms(self, atoms) -> Prepared:
         """Re-measure a slice of a prepared paragraph's atoms."""
-        return prepare(list(atoms), self.settings())
+        atoms = list(atoms)
+        s = self.settings()
+        key = (tuple(map(id, atoms)), s)
+        hit = self._sliced.get(key)
+        if hit is None:
+            hit = self._sliced[key] = (atoms, prepare(atoms, s))   # atoms keep their ids alive
+        return hit[1]
 
     def break_lines(self, p: Prepared, width_of, first_line: int = 0) -> Broken:
-        return break_paragraph(p, width_of, first_line)
+        """Break a prepared paragraph; the same paragraph at the same measures is broken once.
+        The breaker reads no measure past line first_line + n - 1 (a line holds an atom)."""
+        n = len(p.atoms)
+        key = (id(p), tuple(width_of(first_line + k) for k in range(n)))
+        hit = self._broken.get(key)
+        if hit is None:
+            hit = self._broken[key] = (p, break_paragraph(p, width_of, first_line))
+        return hit[1]
 
     def natural_width(self, p: Prepared) -> int:
         """Width of the whole paragraph set on one line, 1/1000 em (for headlines)."""

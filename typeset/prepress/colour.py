@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PIL import Image, ImageCms
 
 GCR = 0.8   # share of the grey component moved to black (heavy GCR suits coldset newsprint)
@@ -22,6 +21,8 @@ def to_grey(im: Image.Image) -> Image.Image:
 
 def to_cmyk(im: Image.Image, max_ink: int, icc: Path | None = None) -> Image.Image:
     """RGB image → CMYK image with total area coverage ≤ max_ink %."""
+    import numpy as np   # only colour photos need it: mono pages start without numpy
+
     rgb = im.convert("RGB")
     if icc is not None:
         srgb = ImageCms.createProfile("sRGB")
@@ -40,6 +41,8 @@ def to_cmyk(im: Image.Image, max_ink: int, icc: Path | None = None) -> Image.Ima
 
 def limit_ink(cmyk: np.ndarray, limit: float) -> np.ndarray:
     """Scale C, M and Y down where C+M+Y+K exceeds `limit` (fractions, 1.0 = 100 %)."""
+    import numpy as np
+
     total = cmyk.sum(axis=2)
     k = cmyk[..., 3]
     cmy_sum = cmyk[..., :3].sum(axis=2)
@@ -56,5 +59,7 @@ def limit_ink(cmyk: np.ndarray, limit: float) -> np.ndarray:
 
 def max_ink_of(im: Image.Image) -> float:
     """Largest total ink of any pixel, in % (for tests and reports)."""
+    import numpy as np
+
     arr = np.asarray(im.convert("CMYK"), dtype=np.float64) / 255.0
     return float(arr.sum(axis=2).max() * 100)

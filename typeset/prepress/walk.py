@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 import pikepdf
 
 from typeset.prepress import spaces as S
+from typeset.prepress.digest import DIGEST_CHARS  # noqa: F401  (re-exported)
 from typeset.prepress.profiles import PdfProfile
 
 Matrix = tuple[float, float, float, float, float, float]
@@ -24,7 +25,6 @@ IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 MAX_DEPTH = 12          # nesting of forms/patterns/glyph procs; deeper is a broken or hostile file
 MAX_STREAMS = 20_000    # forms drawn in all: a hostile file must not keep preflight busy for ever
 RULE_ASPECT = 10        # a filled rectangle this many times longer than thick is a rule
-DIGEST_CHARS = 16       # hex digits of an image's sample digest shown and matched
 
 _FILL = {"f", "F", "f*", "B", "B*", "b", "b*"}
 _STROKE = {"S", "s", "B", "B*", "b", "b*"}

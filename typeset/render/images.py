@@ -8,8 +8,7 @@ from PIL import Image as PILImage
 from reportlab.lib.utils import ImageReader
 
 from typeset import display as D
-from typeset.prepress.colour import to_cmyk, to_grey
-from typeset.prepress.walk import DIGEST_CHARS
+from typeset.prepress.digest import DIGEST_CHARS
 
 
 def prepared_image(item: D.Image) -> PILImage.Image:
@@ -26,9 +25,13 @@ def prepared_image(item: D.Image) -> PILImage.Image:
             bg.paste(im, mask=im.split()[-1])
             im = bg
         if item.grey:
+            from typeset.prepress.colour import to_grey   # numpy: only pages with photos
+
             return to_grey(im)
         if im.mode == "CMYK":
             return im
+        from typeset.prepress.colour import to_cmyk
+
         return to_cmyk(im, item.max_ink, item.icc)
 
 

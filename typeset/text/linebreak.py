@@ -390,6 +390,17 @@ def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
     best[0] = 0.0
     states: list[dict[int, tuple[float, int, int]]] = [dict() for _ in range(n + 1)]
     states[0][0] = (0.0, -1, -1)
+    # the hot loop's lookups: prefix sums as locals, and each atom's start-of-line trims
+    atoms, squeeze, sq_r = p.atoms, p.squeeze, p.sq_r
+    pw, pj, pg, ps, pjs, pgs, pgx, pe, pt, pgg = (p.pw, p.pj, p.pg, p.ps, p.pjs, p.pgs, p.pgx,
+                                                  p.pe, p.pt, p.pgg)
+    st_of, sts_of, eg_of = [0] * n, [0] * n, [0] * n
+    for i, a in enumerate(atoms):
+        if a.cls == C.SPACE:
+            st_of[i], sts_of[i] = a.width, squeeze[i]
+            eg_of[i] = pe[i + 1] - pe[i]
+        elif a.aki_l:
+            st_of[i], sts_of[i] = a.aki_l, p.sq_l[i]
     for j in range(1, n + 1):
         last = j == n
         if not last and not p.allowed[j - 1] and not relaxed:
@@ -397,8 +408,30 @@ def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
         brk_pen = 0.0 if last else p.penalty[j - 1]
         if not last and not p.allowed[j - 1]:
             brk_pen += FORBIDDEN_PENALTY
+        # what the line's end contributes when it holds more than one atom (edge_trims)
+        last_atom = atoms[j - 1]
+        et_j = ets_j = 0
+        if last_atom.cls in _EDGE_SPACES:
+            et_j, ets_j = last_atom.width, squeeze[j - 1]
+        elif last_atom.aki_r:
+            et_j, ets_j = last_atom.aki_r, sq_r[j - 1]
+        elif last_atom.join == JOIN_HYPH and j < n:
+            et_j = -last_atom.hyphen
+        eg_j = pe[j - 1] - pe[j - 2] if j >= 2 and last_atom.cls in _EDGE_SPACES else 0
+        pw_j, pj_j1, pg_j1, ps_j, pjs_j1, pgs_j1 = pw[j], pj[j - 1], pg[j - 1], ps[j], pjs[j - 1], pgs[j - 1]
+        pt_j1, pgg_j, pgx_j1, pe_j1 = pt[j - 1], pgg[j], pgx[j - 1], pe[j - 1]
         for i in range(j - 1, -1, -1):
-            nat, shr, ext, exp, track = measure_line(p, i, j)
+            if i == j - 1:
+                nat, shr, ext, exp, track = measure_line(p, i, j)
+            else:
+                # measure_line(p, i, j) inlined, same terms in the same order
+                track = pt_j1 - pt[i] + pgg_j - pgg[i]
+                nat = (pw_j - pw[i]) - (pj_j1 - pj[i]) + (pg_j1 - pg[i]) - st_of[i] - et_j
+                shr = (ps_j - ps[i]) - (pjs_j1 - pjs[i]) + (pgs_j1 - pgs[i]) - sts_of[i] - ets_j \
+                    + TRACK_SHRINK * track
+                shr = max(shr, 0)
+                ext = pgx_j1 - pgx[i]
+                exp = pe_j1 - pe[i] - (eg_j + eg_of[i])
             if nat - shr > wmax and j - i > 1:
                 break
             measured = (nat, shr, ext, exp)
