@@ -358,7 +358,7 @@ def _collisions(bf: BlockFit, spec) -> list[str]:
 
 def fit_table(pf: PageFit) -> str:
     """The fit as a table a desk reads, with the proposals under it."""
-    from typeset.report import _w
+    from typeset.report import text_table
 
     if pf.error:
         return f"{pf.spec}: cannot fit this page:\n  {pf.error}"
@@ -369,12 +369,7 @@ def fit_table(pf: PageFit) -> str:
             continue
         rows.append((b.id, b.kind, b.state, str(b.lines), "?" if b.needs is None else str(b.needs),
                      f"{b.used_lines}/{b.capacity_lines}", str(b.over_chars), str(b.under_chars)))
-    widths = [max(_w(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = [pf.spec]
-    for n, r in enumerate(rows):
-        out.append("  ".join(c + " " * (widths[i] - _w(c)) for i, c in enumerate(r)).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
+    out = [pf.spec, text_table(rows)]
     for b in pf.blocks:
         if b.proposal:
             out.append(f"  → {b.proposal}")

@@ -59,16 +59,11 @@ def format_table(data: dict) -> str:
     for s in data["stories"]:
         rows.append((s["id"], s["kind"], s["status"], f"{s['used_lines']}/{s['capacity_lines']}",
                      str(s["empty_lines"]), str(s["overflow_lines"]), str(s["overflow_chars"])))
-    widths = [max(_w(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = []
-    for n, r in enumerate(rows):
-        out.append("  ".join(c + " " * (widths[i] - _w(c)) for i, c in enumerate(r)).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
+    out = [text_table(rows)]
     problems = data.get("problems", [])
     if problems:
         out.append("")
-        out.append(_table([("problem", "block", "where", "what")]
+        out.append(text_table([("problem", "block", "where", "what")]
                           + [(p["check"], p["block"], p["where"] or "-", p["detail"])
                              for p in problems]))
         for p in problems:
@@ -90,7 +85,8 @@ def format_table(data: dict) -> str:
     return "\n".join(out)
 
 
-def _table(rows: list[tuple]) -> str:
+def text_table(rows: list[tuple]) -> str:
+    """Rows as aligned columns under a dashed rule (CJK characters count two cells)."""
     widths = [max(_w(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for n, r in enumerate(rows):

@@ -114,16 +114,10 @@ def write_report(data: dict, folder: Path, name: str) -> Path:
 
 
 def format_report(data: dict) -> str:
-    from typeset.report import _w
+    from typeset.report import text_table
 
     def table(rows):
-        widths = [max(_w(r[i]) for r in rows) for i in range(len(rows[0]))]
-        lines = []
-        for n, r in enumerate(rows):
-            lines.append("  ".join(c + " " * (widths[i] - _w(c)) for i, c in enumerate(r)).rstrip())
-            if n == 0:
-                lines.append("  ".join("-" * w for w in widths))
-        return lines
+        return text_table(rows).split("\n")
 
     rows = [("page", "file", "section", "stories", "fit", "preflight", "status")]
     for p in data["pages"]:
