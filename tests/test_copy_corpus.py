@@ -37,12 +37,13 @@ def corpus(tmp_path_factory) -> dict[int, list]:
     groups = {m: [s for s in SPECS if f"column_chars: {m}" in s.read_text(encoding="utf-8")]
               for m in MEASURES}
 
-    def one(m: int) -> list:
-        paths = cq.render_many(groups[m], out)
-        return [cq.measure(spec, pdf, report) for spec, (pdf, report) in zip(groups[m], paths)]
-
-    with ThreadPoolExecutor(max_workers=2) as pool:     # one render run per measure
-        return dict(zip(MEASURES, pool.map(one, MEASURES)))
+    # one render process per measure, two at a time; the measuring stays in this thread:
+    # pdfium is not thread-safe (two threads reading PDFs at once crashed the test process)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        rendered = dict(zip(MEASURES, pool.map(lambda m: cq.render_many(groups[m], out),
+                                               MEASURES)))
+    return {m: [cq.measure(spec, pdf, report)
+                for spec, (pdf, report) in zip(groups[m], rendered[m])] for m in MEASURES}
 
 
 def _sum(figs, name: str) -> int:
