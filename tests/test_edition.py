@@ -408,3 +408,40 @@ def test_a_page_whose_process_dies_takes_no_other_page_with_it(tmp_path, monkeyp
     assert res.report["failed"] == [2]
     assert sorted(p.name for p in (tmp_path / "out" / "ed").glob("*.pdf")) == [
         "CSRB-20240102-01.pdf", "CSRB-20240102-03.pdf", "ed-proof.pdf"]
+
+
+def test_watch_re_renders_an_edition_after_a_page_file_changes(tmp_path):
+    """`typeset watch` on an edition: every page is set, and an edit to a file one page uses
+    (the front lead's copy) sets the edition again."""
+    import shutil
+    import threading
+
+    from typeset.review.watch import used_files, watch
+
+    for d in ("layouts", "content", "fonts"):
+        shutil.copytree(ROOT / d, tmp_path / d)
+    (tmp_path / "typeset.toml").write_text("")
+    edition = tmp_path / "layouts" / "sample-edition.yaml"
+    lead = tmp_path / "content" / "front-lead.md"
+    assert lead in used_files(edition)
+    results, stop = [], threading.Event()
+
+    def on_result(result, seconds, error):
+        results.append((result, error))
+        if len(results) == 1:
+            shutil.copy(result.folder / "SYRB2024010201.pdf", tmp_path / "ref.pdf")
+            lead.write_text(lead.read_text(encoding="utf-8").replace("新年贺电。", "新年贺电！", 1),
+                            encoding="utf-8")
+        if len(results) >= 2:
+            stop.set()
+
+    t = threading.Thread(target=watch, args=(edition, tmp_path / "out", on_result, stop, 2))
+    t.start()
+    t.join(timeout=240)
+    stop.set()
+    assert len(results) == 2 and all(e is None for _, e in results), results
+    assert all(len(r.outcomes) == 4 and not any(o["error"] for o in r.outcomes)
+               for r, _ in results)
+    front = run_tool("pdftotext", str(results[1][0].folder / "SYRB2024010201.pdf"), "-")
+    assert "贺电！" in front and "贺电！" not in run_tool(        # the edit, and only after it
+        "pdftotext", str(tmp_path / "ref.pdf"), "-")

@@ -414,6 +414,13 @@ def _watch(args, say) -> int:
         if error is not None:
             print(f"[{stamp}] error: {error}", file=sys.stderr)
             return
+        if hasattr(result, "outcomes"):      # an edition
+            from typeset.edition.deliver import format_report
+
+            say(f"[{stamp}] rendered {len(result.outcomes)} pages into {result.folder} "
+                f"in {seconds:.2f} s")
+            say(format_report(result.report))
+            return
         say(f"[{stamp}] rendered {result.pdf} in {seconds:.2f} s")
         say(format_table(result.report))
 

@@ -15,14 +15,54 @@ POLL_SECONDS = 0.25
 
 
 def used_files(spec_path: Path) -> list[Path]:
-    """The spec and every file it names (content, captions, photos, fonts, ICC)."""
+    """The spec and every file it names (content, captions, photos, fonts, ICC); for an
+    edition, the edition file and every page's files."""
+    from typeset.edition.spec import is_edition
     from typeset.spec.load import load_spec
 
+    if is_edition(spec_path):
+        return _edition_files(spec_path)
     files = [spec_path]
     try:
         spec = load_spec(spec_path)
     except Exception:
         return files
+    return files + _spec_files(spec)
+
+
+def _edition_files(path: Path) -> list[Path]:
+    from typeset.edition.plan import load_page
+    from typeset.edition.spec import load_edition
+
+    files = [path]
+    try:
+        ed = load_edition(path)
+    except Exception:
+        return files
+    for page in ed.pages:
+        if page.file is not None:
+            files.append(page.file)
+        try:
+            files += _spec_files(load_page(ed, page))
+        except Exception:
+            continue
+    return sorted(set(files), key=str)
+
+
+def _render(spec_path: Path, out_dir: Path):
+    """One render for watch: a page spec through the pipeline, an edition page by page in this
+    process (no preflight, no previews: watch is for the desk's loop)."""
+    from typeset import pipeline
+    from typeset.edition import render_edition
+    from typeset.edition.spec import is_edition
+
+    if is_edition(spec_path):
+        return render_edition(spec_path, out_dir, jobs=1, preview_dpi=0, preflight=False)
+    return pipeline.render(spec_path, out_dir, preflight=False)
+
+
+def _spec_files(spec) -> list[Path]:
+    files = []
     for b in spec.blocks:
         if b.source:
             files.append(b.source)
@@ -49,8 +89,8 @@ def watch(spec_path: Path, out_dir: Path, on_result: Callable[[object, float, Ex
     """Render now and after every change; call on_result(result, seconds, error) each time.
     With proof_dir, also write the HTML proof there (version n after the n-th render), so a
     browser showing it reloads."""
-    from typeset import pipeline
     from typeset.errors import InputError
+    from typeset.pipeline import RenderResult
 
     stop = stop or threading.Event()
     renders = 0
@@ -63,7 +103,7 @@ def watch(spec_path: Path, out_dir: Path, on_result: Callable[[object, float, Ex
             t0 = time.perf_counter()
             result = None
             try:
-                result = pipeline.render(spec_path, out_dir, preflight=False)
+                result = _render(spec_path, out_dir)
                 on_result(result, time.perf_counter() - t0, None)
             except InputError as exc:
                 on_result(None, time.perf_counter() - t0, exc)
@@ -72,7 +112,8 @@ def watch(spec_path: Path, out_dir: Path, on_result: Callable[[object, float, Ex
                 from typeset.review.proof import write_proof
 
                 try:
-                    write_proof(spec_path, proof_dir, version=renders, rendered=result)
+                    write_proof(spec_path, proof_dir, version=renders,
+                                rendered=result if isinstance(result, RenderResult) else None)
                 except Exception as exc:  # keep watching: the next save may fix it
                     on_result(None, time.perf_counter() - t0, exc)
             new_files = used_files(spec_path)
