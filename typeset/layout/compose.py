@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from typeset import display as D
-from typeset.font.roles import FontBook
+from typeset.font.roles import MISSING_MARK, FontBook
 from typeset.spec.model import TextSpec
 from typeset.text.atoms import EM, INDENT, Settings, atomize
 from typeset.text.justify import SetLine, set_line
@@ -107,6 +107,13 @@ class Composer:
         n = len(p.atoms)
         return round(set_line(p, 0, n, 10**9, True).width) if n else 0
 
+    def note_missing(self, owner: str, char: str, position: int, context: str, role: str) -> None:
+        """Report a character that no font of `role` has (it is drawn as the 〓 mark)."""
+        self.missing.append(Notice(
+            "missing-glyph", owner,
+            f"U+{ord(char):04X} {char} (character {position} of “{context}”) is in no font of "
+            f"role '{role}'; drawn as {MISSING_MARK}"))
+
     def emit(self, p: Prepared, line: SetLine, x: float, baseline: float, size: float,
              owner: str, role: str, color: D.CMYK = D.K100) -> list[D.GlyphRun]:
         """GlyphRuns for one set line whose left edge is at x (pt)."""
@@ -134,10 +141,7 @@ class Composer:
                     run.glyphs.append(D.Glyph(round(x + (pa.x + dx) * scale, 3), g.gid, g.text))
                     continue
                 if not chain.has(char):
-                    self.missing.append(Notice(
-                        "missing-glyph", owner,
-                        f"U+{ord(char):04X} {char} (character {atom.start + 1} of "
-                        f"“{self._context}”) is in no font of role '{atom.style}'; drawn as 〓"))
+                    self.note_missing(owner, char, atom.start + 1, self._context, atom.style)
                     char = chain.drawable(char)
                 face = chain.face_for(char)
                 key = face.key

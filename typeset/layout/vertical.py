@@ -9,7 +9,6 @@ say (ActualText) what a shared vertical form or a 〓 stands for."""
 from __future__ import annotations
 
 from typeset import display as D
-from typeset.font.roles import MISSING_MARK
 from typeset.layout.compose import Composer, Notice
 from typeset.layout.grid import BASELINE_RATIO, Grid
 
@@ -47,10 +46,7 @@ def set_vertical(composer: Composer, text: str, size: float, role: str, x: float
         if not chain.has(form):
             form = ch
         if not chain.has(form):
-            composer.missing.append(Notice(
-                "missing-glyph", owner,
-                f"U+{ord(ch):04X} {ch} (character {i + 1} of “{text[:12]}”) is in no font of "
-                f"role '{role}'; drawn as {MISSING_MARK}"))
+            composer.note_missing(owner, ch, i + 1, text[:12], role)
             form = chain.drawable(form)
         face = chain.face_for(form)
         composer.fonts_used[face.key] = face
