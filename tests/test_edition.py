@@ -390,24 +390,46 @@ def test_the_cut_falls_where_a_line_may_break_and_leaves_room_for_the_jump_line(
 def test_a_page_whose_process_dies_takes_no_other_page_with_it(tmp_path, monkeypatch):
     import os
 
-    import typeset.edition.run as run
+    import typeset.edition.pool as pool
     from typeset.edition import render_edition
 
-    real = run.run_page
+    real = pool.run_page
 
     def crashing(job, *upstream):
         if job["number"] == 2:
             os._exit(9)   # as if the OOM killer had struck
         return real(job, *upstream)
 
-    monkeypatch.setattr(run, "run_page", crashing)
-    ed = make(tmp_path, [("a", FILLER), ("b", FILLER), ("c", FILLER)])
+    monkeypatch.setattr(pool, "run_page", crashing)
+    ed = make(tmp_path, [("a", FILLER), ("b", FILLER), ("c", FILLER), ("d", FILLER),
+                         ("e", FILLER)])
     res = render_edition(ed, tmp_path / "out", jobs=2, preview_dpi=0)
-    assert [bool(o["error"]) for o in res.outcomes] == [False, True, False]
+    assert [bool(o["error"]) for o in res.outcomes] == [False, True, False, False, False]
     assert "exit code 9" in res.outcomes[1]["error"]
     assert res.report["failed"] == [2]
     assert sorted(p.name for p in (tmp_path / "out" / "ed").glob("*.pdf")) == [
-        "CSRB-20240102-01.pdf", "CSRB-20240102-03.pdf", "ed-proof.pdf"]
+        "CSRB-20240102-01.pdf", "CSRB-20240102-03.pdf", "CSRB-20240102-04.pdf",
+        "CSRB-20240102-05.pdf", "ed-proof.pdf"]
+    # the lost worker was replaced (else one worker would set all four pages), and no worker
+    # is left running
+    assert len({o["pid"] for o in res.outcomes if o["pid"]}) == 2
+    assert not [p for p in __import__("multiprocessing").active_children()
+                if p.name == "typeset-page-worker"]
+
+
+def test_jobs_2_sets_the_pages_on_two_warm_workers(tmp_path):
+    """A worker keeps its fonts and caches from page to page: four pages, two processes (not
+    one fresh process per page), and not the parent."""
+    import os
+
+    from typeset.edition import render_edition
+
+    ed = make(tmp_path, [("a", LEAD), ("b", FILLER), ("c", CONT), ("d", FILLER)])
+    res = render_edition(ed, None, jobs=2, render=False)
+    pids = [o["pid"] for o in res.outcomes]
+    assert len(set(pids)) == 2 and os.getpid() not in pids
+    assert not [o for o in res.outcomes if o["error"]]
+    assert res.outcomes[2]["report"]["stories"][0]["continued_from"] == "1"
 
 
 def test_watch_re_renders_an_edition_after_a_page_file_changes(tmp_path):

@@ -41,7 +41,6 @@ class Plan:
     edition: Edition
     tasks: list[PageTask]
     stories: list[Story]
-    specs: list = field(default_factory=list)   # the loaded page specs (for prewarming)
 
     def job(self, index: int, **options) -> dict:
         """Plain data for a worker: everything it needs to set one page."""
@@ -179,7 +178,7 @@ def plan_edition(ed: Edition) -> Plan:
         stories.append(Story(f"{ed.pages[first[0]].name}/{first[1]}", parts))
     for t in tasks:
         t.deps.sort()
-    return Plan(ed, tasks, stories, specs)
+    return Plan(ed, tasks, stories)
 
 
 def _resolve(ed: Edition, page: PageEntry, ref: str, articles: dict, field: str, at: str):
