@@ -432,6 +432,20 @@ def test_jobs_2_sets_the_pages_on_two_warm_workers(tmp_path):
     assert res.outcomes[2]["report"]["stories"][0]["continued_from"] == "1"
 
 
+def test_the_pages_with_the_most_work_go_to_the_workers_first(tmp_path):
+    """Scheduling: a page's weight is the grid cells its blocks fill, plus the heaviest chain of
+    pages waiting for it; the light page goes last, so the workers finish together."""
+    from typeset.edition.plan import plan_edition
+    from typeset.edition.spec import load_edition
+
+    small = FILLER.replace("lines: 30", "lines: 10")
+    ed = make(tmp_path, [("a", LEAD), ("b", small), ("c", CONT), ("d", FILLER)])
+    plan = plan_edition(load_edition(ed))
+    assert [t.weight for t in plan.tasks] == [4 * 16, 4 * 10, 4 * 40, 4 * 30]
+    # a (64) carries c (160): 224 first; then c, d, and the small page last
+    assert plan.priority() == [0, 2, 3, 1]
+
+
 def test_watch_re_renders_an_edition_after_a_page_file_changes(tmp_path):
     """`typeset watch` on an edition: every page is set, and an edit to a file one page uses
     (the front lead's copy) sets the edition again."""

@@ -29,6 +29,11 @@ def warm_up() -> None:
     import typeset.prepress.preflight  # noqa: F401
     import typeset.render.pdf  # noqa: F401
     import typeset.review.raster  # noqa: F401
+    import typeset.pipeline  # noqa: F401
+    import typeset.report  # noqa: F401
+    import numpy  # noqa: F401  — preflight's ink coverage and the previews import these lazily
+    import pypdfium2  # noqa: F401
+    import PIL.ImageCms  # noqa: F401
     from typeset.layout.headline import _segmenter
 
     _segmenter().cut("预热分词词典")
@@ -143,12 +148,13 @@ class PagePool:
 
     def run(self, plan, options: dict) -> Iterator[dict]:
         """Yield page outcomes as they finish. A page goes to an idle worker as soon as the pages
-        it waits for are done, earliest page first."""
+        it waits for are done, the page with the most work (its own and its continuations')
+        first."""
         from multiprocessing.connection import wait
 
         tasks = plan.tasks
         done: dict[int, dict] = {}
-        waiting = [t.index for t in tasks]
+        waiting = plan.priority()   # the most work first
         idle = list(self.workers)
         busy: dict = {}   # parent's pipe end → (worker, page index)
         try:
