@@ -370,6 +370,7 @@ def test_the_cut_falls_where_a_line_may_break_and_leaves_room_for_the_jump_line(
     from typeset.edition import render_edition
 
     closing = set("，。、；：？！）》”’…—")
+    cuts = []
     for shift in range(10):   # move the text past the frames' end one character at a time
         ed = make(tmp_path / str(shift), [("a", LEAD.replace("front-lead", "shifted")),
                                           ("c", CONT)])
@@ -383,8 +384,27 @@ def test_the_cut_falls_where_a_line_may_break_and_leaves_room_for_the_jump_line(
         assert lead["continues_on"] == "2"
         opening = first["rest"]["lead"][0]["runs"][0][0]
         assert opening[0] not in closing, (shift, opening[:10])
+        cuts.append(_cut_in_words(story.read_text(encoding="utf-8"), first["rest"]["lead"]))
         more = res.outcomes[1]["report"]["stories"][0]
         assert more["continued_from"] == "1" and more["status"] != "overflow"
+    # and between words, never inside one (not 俄|中 of 俄中): the segmenter the breaker's
+    # neighbours use (rjieba) sees a word boundary at the cut
+    assert all(ok for ok, _ in cuts), [where for ok, where in cuts if not ok]
+
+
+def _cut_in_words(story: str, rest: list[dict]) -> tuple[bool, str]:
+    """Whether the cut between the first part and `rest` falls between words of its paragraph."""
+    import rjieba
+
+    body = story.split("---", 2)[2]
+    tail = "".join(text for text, _ in rest[0]["runs"])
+    para = next(p for p in (re.sub(r"\s+", "", x) for x in body.split("\n\n")) if p.endswith(tail))
+    at = len(para) - len(tail)
+    ends, n = set(), 0
+    for w in rjieba.cut(para):
+        n += len(w)
+        ends.add(n)
+    return at in ends, para[max(0, at - 6):at] + "|" + para[at:at + 6]
 
 
 def test_a_page_whose_process_dies_takes_no_other_page_with_it(tmp_path, monkeypatch):
