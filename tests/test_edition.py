@@ -356,6 +356,39 @@ def test_the_sample_edition_answers_every_jump(tmp_path, order):
     assert down == up == expected
 
 
+def test_the_sample_front_page_is_filled_with_print_resolution_photos(tmp_path):
+    """Read from the page-1 PDF: both the five-column side and the three-column side run down
+    to the foot of the type area (no white third under the stories), and preflight passes (the
+    photos have print resolution; no low-resolution acceptance in the spec). Every photo the
+    samples use has its source and licence in content/photos/LICENSES.md."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    from typeset.edition import render_edition
+
+    res = render_edition(ROOT / "layouts" / "sample-edition.yaml", tmp_path, jobs=1,
+                         preview_dpi=0)
+    front = res.report["pages"][0]
+    assert front["preflight"] == "PASS", front["preflight_checks"]
+    assert "accept_low_resolution" not in (ROOT / "layouts" / "sample-edition" / "front.yaml"
+                                           ).read_text(encoding="utf-8")
+    pdf = pdfium.PdfDocument(res.folder / front["file"])
+    objects = [(o.type, o.get_bounds()) for o in pdf[0].get_objects(max_depth=3)]
+    pdf.close()
+    # the column rule between the two sides: the tallest thin path (PDF coordinates, y up)
+    rule = max((b for t, b in objects if t == raw.FPDF_PAGEOBJ_PATH and b[2] - b[0] < 2),
+               key=lambda b: b[3] - b[1])
+    ink = [b for t, b in objects if t in (raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_IMAGE)]
+    left = min(b[1] for b in ink if b[2] < rule[0])
+    right = min(b[1] for b in ink if b[0] > rule[2])
+    gap = 3 * 12   # three body lines (9 pt + 3 pt)
+    assert left < rule[1] + gap and right < rule[1] + gap, (left, right, rule)
+    licences = (ROOT / "content" / "photos" / "LICENSES.md").read_text(encoding="utf-8")
+    for spec in (ROOT / "layouts").rglob("*.yaml"):
+        for photo in re.findall(r"photos/([\w.-]+)", spec.read_text(encoding="utf-8")):
+            assert f"| {photo} |" in licences, (spec.name, photo)
+
+
 def test_a_mistake_in_a_page_entry_points_at_the_edition_line(tmp_path, capsys):
     ed = make(tmp_path, [("a", FILLER)], extra="")
     text = ed.read_text(encoding="utf-8").replace("    section: 版a\n",
