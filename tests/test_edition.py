@@ -470,6 +470,36 @@ def test_a_page_whose_process_dies_takes_no_other_page_with_it(tmp_path, monkeyp
                 if p.name == "typeset-page-worker"]
 
 
+def test_a_worker_reads_the_parents_open_fonts_through_a_file_of_its_own():
+    """A font the parent opened lazily shares its file offset with a forked copy: the worker
+    reopens it, even though the parent froze its objects (gc.freeze hides them from the
+    child's gc.get_objects)."""
+    import gc
+    import multiprocessing as mp
+
+    from typeset.edition.pool import fresh_fonts, open_fonts
+    from typeset.font.face import installed_faces, open_face
+
+    face = open_face(next(r for r in installed_faces() if r.path.endswith((".otf", ".ttc"))))
+    fonts = open_fonts()
+    assert face.font in fonts
+    parent_fd = face.font.reader.file.fileno()
+
+    def child(conn):
+        fresh_fonts(fonts)
+        conn.send(face.font.reader.file.fileno())
+
+    recv, send = mp.get_context("fork").Pipe(duplex=False)
+    gc.freeze()
+    try:
+        proc = mp.get_context("fork").Process(target=child, args=(send,))
+        proc.start()
+    finally:
+        gc.unfreeze()
+    assert recv.recv() != parent_fd
+    proc.join()
+
+
 def test_jobs_2_sets_the_pages_on_two_warm_workers(tmp_path):
     """A worker keeps its fonts and caches from page to page: four pages, two processes (not
     one fresh process per page), and not the parent."""

@@ -39,9 +39,9 @@ def warm_up() -> None:
     _segmenter().cut("预热分词词典")
 
 
-def _serve(conn) -> None:
+def _serve(conn, fonts: list) -> None:
     """A worker's life: warm up, then set each page it is sent until told to stop."""
-    fresh_fonts()
+    fresh_fonts(fonts)
     try:
         warm_up()
     except Exception:  # noqa: BLE001 — the first page will meet (and report) the same problem
@@ -58,20 +58,28 @@ def _serve(conn) -> None:
     conn.close()
 
 
-def fresh_fonts() -> None:
-    """In a forked worker: give every font the parent opened a file handle of its own. A lazily
-    read font shares its file offset with every forked copy, so two workers reading at once
-    would read each other's bytes. (The pool forks before the parent opens any font; a worker
-    forked later to replace a lost one may inherit some.)"""
+def open_fonts() -> list:
+    """The fonts this process has open with a file to read lazily from (in the parent, before a
+    fork; the pool forks before the parent opens any, but a process that has set pages itself,
+    a test or a watch, has some)."""
+    try:
+        from fontTools.ttLib import TTFont
+    except ImportError:
+        return []
+    return [o for o in gc.get_objects()
+            if isinstance(o, TTFont) and getattr(o, "reader", None) is not None]
+
+
+def fresh_fonts(fonts: list) -> None:
+    """In a forked worker: give every font the parent had open a file handle of its own. A
+    lazily read font shares its file offset with every forked copy, so two workers reading at
+    once would read each other's bytes. (The parent lists them: after gc.freeze() the child's
+    gc.get_objects() no longer sees the parent's objects.)"""
     from typeset.font.face import open_face
 
     try:
-        from fontTools.ttLib import TTFont
-
-        for obj in gc.get_objects():
-            if isinstance(obj, TTFont) and obj.reader is not None:
-                old = obj.reader.file
-                obj.reader.file = open(old.name, "rb")
+        for font in fonts:
+            font.reader.file = open(font.reader.file.name, "rb")
     except Exception:  # noqa: BLE001 — anything odd: start this worker's fonts afresh
         open_face.cache_clear()
 
@@ -98,10 +106,11 @@ class PagePool:
 
     def _fork(self) -> Worker:
         ours, theirs = self.ctx.Pipe(duplex=True)
+        fonts = open_fonts()
         gc.collect()
         gc.freeze()   # what the parent holds stays untouched by the children's collector: shared
         try:
-            proc = self.ctx.Process(target=_serve, args=(theirs,), daemon=True,
+            proc = self.ctx.Process(target=_serve, args=(theirs, fonts), daemon=True,
                                     name="typeset-page-worker")
             proc.start()
         finally:
