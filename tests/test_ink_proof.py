@@ -91,13 +91,13 @@ def cmyk_image(pixel: tuple[int, int, int, int], filter_=True):
 
 
 def overprint_k_over_cmy(doc):
-    """C80 M80 Y80, then K100 overprinted on it (OPM 1): 340 % where they meet."""
+    """C80 M80 Y70 (230 %), then K100 overprinted on it (OPM 1): 330 % where they meet."""
     res = doc.pages[0].Resources
     if "/ExtGState" not in res:
         res.ExtGState = pikepdf.Dictionary()
     res.ExtGState["/ForgedOP"] = pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, OP=True,
                                                     op=True, OPM=1)
-    append(b"q 0.8 0.8 0.8 0 k 200 200 100 100 re f /ForgedOP gs 0 0 0 1 k "
+    append(b"q 0.8 0.8 0.7 0 k 200 200 100 100 re f /ForgedOP gs 0 0 0 1 k "
            b"220 220 60 60 re f Q")(doc)
 
 
