@@ -38,20 +38,29 @@ def _pdf(draw) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("grey", [True, False])
-def test_draw_image_writes_what_reportlab_writes(cache, grey):
-    item = D.Image(str(PHOTO), 20, 30, 300, 180, crop=(0.1, 0.2, 0.9, 0.7), grey=grey)
-    ours = _pdf(lambda c: images.draw_image(c, item, 400))
+def _with_job(item) -> bytes:
     jobs, pool = images.encode_all([item])
     try:
-        job_pdf = _pdf(lambda c: images.draw_image(c, item, 400, jobs[id(item)]))
+        return _pdf(lambda c: images.draw_image(c, item, 400, jobs[id(item)]))
     finally:
         pool.shutdown(wait=True)
-    cached = _pdf(lambda c: images.draw_image(c, item, 400))       # read back from the cache
+
+
+@pytest.mark.parametrize("grey", [True, False])
+def test_draw_image_writes_what_reportlab_writes(cache, grey, monkeypatch):
+    item = D.Image(str(PHOTO), 20, 30, 300, 180, crop=(0.1, 0.2, 0.9, 0.7), grey=grey)
     reference = _pdf(lambda c: c.drawImage(ImageReader(images.prepared_image(item)),
                                            item.x, 400 - item.y - item.h, item.w, item.h))
-    assert ours == job_pdf == cached == reference
+    monkeypatch.setenv("TYPESET_CACHE", "off")      # encoded now, in this thread and in the pool
+    now = _pdf(lambda c: images.draw_image(c, item, 400))
+    background = _with_job(item)
+    assert not cache.exists()
+    monkeypatch.delenv("TYPESET_CACHE")
+    stored = _with_job(item)                          # encoded in the pool and kept
     assert len(list(cache.glob("*.bin"))) == 1
+    read_back = _pdf(lambda c: images.draw_image(c, item, 400))
+    read_back_in_pool = _with_job(item)
+    assert reference == now == background == stored == read_back == read_back_in_pool
 
 
 def test_sample_page_is_the_same_cold_warm_and_without_cache(cache, tmp_path, monkeypatch):
