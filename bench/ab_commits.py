@@ -7,6 +7,7 @@ Python (`python -m typeset` from the worktree imports the worktree's code), roun
 drifting machine load hits every commit alike. Prints median wall time, median CPU time (user +
 system of the render and the programs it waited for, e.g. Ghostscript), peak RSS and the
 difference to the previous commit. `--no-preflight` unless `--preflight` (the default render).
+The on-disk cache is shared by a commit's runs (warm) unless `--cold` (an empty one each run).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--spec", default="layouts/sample-page.yaml")
     ap.add_argument("--preflight", action="store_true", help="the default render, with preflight")
+    ap.add_argument("--cold", action="store_true", help="an empty on-disk cache for every run")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         trees = []
@@ -53,17 +55,19 @@ def main() -> None:
         try:
             rows: list[list[tuple[float, float, float]]] = [[] for _ in trees]
             for t, tree in enumerate(trees):
-                run_once(tree, args.spec, Path(tmp) / "out", Path(tmp) / "cache",
-                         args.preflight)   # warm-up
+                run_once(tree, args.spec, Path(tmp) / "out", Path(tmp) / f"cache-{t}",
+                         args.preflight)   # warm-up (and the warm cache)
             for k in range(args.runs):
                 order = range(len(trees)) if k % 2 == 0 else reversed(range(len(trees)))
                 for t in order:
-                    rows[t].append(run_once(trees[t], args.spec, Path(tmp) / "out",
-                                            Path(tmp) / "cache", args.preflight))
+                    cache = Path(tmp) / (f"cold-{t}-{k}" if args.cold else f"cache-{t}")
+                    rows[t].append(run_once(trees[t], args.spec, Path(tmp) / "out", cache,
+                                            args.preflight))
         finally:
             for tree in trees:
                 subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
-    print(f"{args.spec}{' with preflight' if args.preflight else ''}, medians of {args.runs} "
+    print(f"{args.spec}{' with preflight' if args.preflight else ''}"
+          f"{', cold cache' if args.cold else ', warm cache'}, medians of {args.runs} "
           f"alternating runs; load "
           f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     print("| commit | median s | change ms | CPU s | change ms | peak MiB |\n|---|---|---|---|---|---|")
