@@ -120,3 +120,24 @@ def test_an_encoding_error_reaches_the_writer(cache, tmp_path):
             _pdf(lambda c: images.draw_image(c, item, 400, jobs[id(item)]))
     finally:
         pool.shutdown(wait=True)
+
+
+def test_font_subsets_from_the_cache_write_the_same_bytes(cache, tmp_path, monkeypatch):
+    """Each face's compressed subset (CFF and TrueType, whose /Length1 comes from the cache
+    too) is kept once and read back on the next render of the same glyphs."""
+    spec = ROOT / "layouts" / "sample-page.yaml"
+    monkeypatch.setenv("TYPESET_CACHE", "off")
+    off = pipeline.render(spec, tmp_path / "off", preflight=False).pdf.read_bytes()
+    monkeypatch.delenv("TYPESET_CACHE")
+    cold = pipeline.render(spec, tmp_path / "cold", preflight=False).pdf.read_bytes()
+    kept = sorted(cache.glob("*.bin"))
+    fonts = [e for e in kept if b'\\"font\\"' in e.read_bytes()[:2000]]   # in the header
+    assert len(fonts) == 5                      # WenKai (TrueType) and four Noto CFF faces
+    calls = []
+    from typeset.render.cidfont import CIDFontWriter
+
+    real = CIDFontWriter._subset
+    monkeypatch.setattr(CIDFontWriter, "_subset", lambda self: calls.append(1) or real(self))
+    warm = pipeline.render(spec, tmp_path / "warm", preflight=False).pdf.read_bytes()
+    assert not calls, "nothing subset again"
+    assert off == cold == warm
