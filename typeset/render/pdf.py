@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import weakref
 from pathlib import Path
 
 from reportlab import rl_config
@@ -39,6 +40,7 @@ REGISTRATION = (1.0, 1.0, 1.0, 1.0)  # prints on every plate
 _PLACEHOLDER_FONT = "TypesetNoFont"
 ID_PLACEHOLDER = b"0" * 32     # the trailer /ID while the file is written; then its hash
 ALTERNATE = "x"                # resource name of a face's k-th alternate subset: <face>x<k>
+_GLYPHS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # writer → gid → facts
 
 
 class _NoFont:
@@ -236,18 +238,24 @@ def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, writers, route) ->
     if not run.glyphs:
         return
     writer = writers[run.face]
+    # the writers are complete before anything is drawn: each glyph's code, hex form, ToUnicode
+    # text and advance are looked up once per document, not once per use
+    known = _GLYPHS.setdefault(writer, {})
     size = run.size
     ops: list[str] = []          # TJ arrays and marked-content spans, in order
     parts: list[str] = []        # the TJ array being built
     x0 = run.glyphs[0].x
     pen = x0
     for g in run.glyphs:
-        code = writer.code(g.gid)
+        facts = known.get(g.gid)
+        if facts is None:
+            c = writer.code(g.gid)
+            facts = known[g.gid] = (c, f"<{c:04X}>", writer.text_of(c), writer.width(g.gid))
+        code, glyph, text, advance = facts
         shift = g.x - pen
         if abs(shift) > 1e-6:
             parts.append(_num(-shift * 1000 / size))
-        glyph = f"<{code:04X}>"
-        if g.text != writer.text_of(code):
+        if g.text != text:
             # one glyph, several texts: draw it from the alternate resource whose ToUnicode
             # gives this text, and say the text again as ActualText
             if parts:
@@ -262,7 +270,7 @@ def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, writers, route) ->
             ops.append(draw)
         else:
             parts.append(glyph)
-        pen = g.x + writer.width(g.gid) * size / 1000
+        pen = g.x + advance * size / 1000
     if parts:
         ops.append(f"[{' '.join(parts)}] TJ")
     fill = _cmyk(run.color)
