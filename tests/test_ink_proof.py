@@ -1,7 +1,8 @@
 """Total ink proved from the content instead of a Ghostscript render: on every page here the
 proof and the render give the same verdict, the proof is used only where it holds (grey and
-CMYK colour, images whose samples are read), and over-limit ink (rich black, a CMYK image,
-overprint adding plates, registration colour just inside the trim) still FAILs."""
+CMYK colour, images whose samples are read, overprint only where the paints' boxes keep apart),
+and over-limit ink (rich black, a CMYK image, overprint adding plates, registration colour just
+inside the trim) still FAILs."""
 
 from __future__ import annotations
 
@@ -101,6 +102,19 @@ def overprint_k_over_cmy(doc):
            b"220 220 60 60 re f Q")(doc)
 
 
+def overprint_k_apart_from_cmy(doc):
+    """C80 M80 Y70 in the bottom-left margin, K100 overprinted in the top-right one: they
+    never meet, so no pixel carries more than 230 %."""
+    res = doc.pages[0].Resources
+    if "/ExtGState" not in res:
+        res.ExtGState = pikepdf.Dictionary()
+    res.ExtGState["/ForgedOP"] = pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, OP=True,
+                                                    op=True, OPM=1)
+    w, h = (float(v) for v in doc.pages[0].TrimBox[2:])
+    append(f"q 0.8 0.8 0.7 0 k 2 2 18 18 re f /ForgedOP gs 0 0 0 1 k {w - 20} {h - 20} 18 18 "
+           f"re f Q".encode())(doc)
+
+
 def separation(doc):
     res = doc.pages[0].Resources
     if "/ColorSpace" not in res:
@@ -126,6 +140,7 @@ CASES = {
     "CMYK image over the limit, unfiltered": ("sample-page", cmyk_image((255, 255, 200, 0), False),
                                               "FAIL", False),
     "K overprinted on CMY": ("sample-page", overprint_k_over_cmy, "FAIL", False),
+    "K overprinted apart from CMY": ("sample-page", overprint_k_apart_from_cmy, "PASS", True),
     "registration stroke just inside the trim": (
         "sample-page", append(b"q 1 1 1 1 K 2 w 3 100 m 3 400 l S Q"), "FAIL", False),
     "spot colour (rendered: its separation is the alternate's)": ("sample-page", separation,

@@ -101,6 +101,9 @@ class ImageUse:
         return f"{self.where}: image {self.name} (sha256 {self.digest})"
 
 
+Box = tuple[float, float, float, float]
+
+
 @dataclass
 class PageInk:
     """What the content says about one page's total ink inside its trim (plus a slack of a few
@@ -109,13 +112,17 @@ class PageInk:
     total: float = 0.0          # highest C+M+Y+K of any one colour or image sample
     overprint: bool = False     # something inside overprints: plates of several objects may add up
     unknown: str = ""           # why the ink cannot be bounded from the content ("" = it can)
+    near: float = 0.0           # pt: two paints this close may share a pixel of the ink render
+    paints: list = field(default_factory=list)   # (device box or None = anywhere, plates, overprint)
 
-    def add(self, plates: tuple[float, ...], total: float, overprint: bool) -> None:
+    def add(self, plates: tuple[float, ...], total: float, overprint: bool,
+            box: Box | None = None) -> None:
         for i in range(4):
             if plates[i] > self.plates[i]:
                 self.plates[i] = plates[i]
         self.total = max(self.total, total)
         self.overprint = self.overprint or overprint
+        self.paints.append((box, plates, overprint))
 
     def refuse(self, why: str) -> None:
         if not self.unknown:
@@ -124,12 +131,36 @@ class PageInk:
     def bound(self) -> float | None:
         """Highest C+M+Y+K any pixel inside the trim can carry, in %, or None when unknown.
 
-        Without overprint a pixel shows the last colour painted on it, so the highest total of
-        any one colour bounds it; with overprint a plate left at 0 keeps what lay below, so each
-        plate's highest amount is added up instead."""
+        A pixel shows the plates of the last paint on it; without overprint that is one colour,
+        so the highest total of any colour bounds it. An overprinting paint replaces only the
+        plates it inks (is above 0 on) and leaves the others as they were, and what was there
+        was put down by a paint whose area meets its own: so for each overprinting paint its
+        inked plates are added to the highest amount of every other plate among the paints
+        whose boxes come within `near` of its box (a paint without a box meets every other)."""
         if self.unknown:
             return None
-        return 100 * (sum(self.plates) if self.overprint else self.total)
+        best = self.total
+        if self.overprint:
+            inked = [[q for q in self.paints if q[1][p] > 0] for p in range(4)]
+            for box, plates, op in self.paints:
+                if not op:
+                    continue
+                total = 0.0
+                for p in range(4):
+                    if plates[p] > 0:
+                        total += plates[p]
+                    else:
+                        total += max((q[1][p] for q in inked[p] if _meet(box, q[0], self.near)),
+                                     default=0.0)
+                best = max(best, total)
+        return 100 * best
+
+
+def _meet(a: Box | None, b: Box | None, near: float) -> bool:
+    """Whether two device boxes come within `near` of each other (None: anywhere)."""
+    if a is None or b is None:
+        return True
+    return not (a[2] + near < b[0] or b[2] + near < a[0] or a[3] + near < b[1] or b[3] + near < a[1])
 
 
 @dataclass
@@ -164,6 +195,7 @@ class _State:
     font_name: str = ""
     size: float = 0.0
     render_mode: int = 0      # Tr: 3 = invisible (OCR layers), 7 = clip only: nothing printed
+    plain_text: bool = True   # no Tc, Tw, Tz, Ts: a text run's box can be bounded from its codes
 
 
 class Walker:
@@ -176,6 +208,7 @@ class Walker:
         self.found = Findings()
         self._digests: dict = {}
         self._sample_ink: dict = {}
+        self._metrics: dict = {}
         self._last_samples: tuple = (None, None)   # (stream, decoded samples) just digested
         self._type3_done: set = set()
         self._ink = PageInk()
@@ -197,7 +230,7 @@ class Walker:
     def _start_page(self, page, where: str) -> None:
         """A new ink bound for the page, counting paint that can reach its trim (the area
         Ghostscript's -dUseTrimBox renders; the media box when there is none)."""
-        self._ink = PageInk()
+        self._ink = PageInk(near=2 * self.ink_slack)
         self.found.ink.append(self._ink)
         box = page.obj.get("/TrimBox")
         if box is None:
@@ -230,7 +263,7 @@ class Walker:
         if amounts is None:
             ink.refuse(f"{where}: {what} in {space.describe()}")
             return
-        ink.add(amounts, sum(amounts), overprint)
+        ink.add(amounts, sum(amounts), overprint, box)
 
     # -- containers -----------------------------------------------------------------------
     def _annotation(self, annot, where: str) -> None:
@@ -293,6 +326,8 @@ class Walker:
         pts: list[tuple[float, float]] = []   # points of the current path (its bounding box)
         joins = False                 # the path has corners a stroke's miter may reach out of
         run = 0                       # points in the current subpath
+        pen = 0.0                     # text space: how far shows since the last move may reach
+        back = 0.0                    # … and how far back (TJ's moves to the left)
         for operands, op in ops:
             o = str(op)
             if o == "q":
@@ -368,16 +403,19 @@ class Walker:
                 self._shading(res, operands, where)
             elif o == "BT":
                 tm = tlm = IDENTITY
+                pen = back = 0.0
             elif o == "Tf":
                 self._select_font(res, operands, st, where)
             elif o == "Tm":
                 tm = tlm = _matrix(operands)
+                pen = back = 0.0
             elif o in ("Td", "TD"):
                 tx, ty = _float(operands, 0, 0.0), _float(operands, 1, 0.0)
                 if o == "TD":
                     leading = -ty
                 tlm = mul((1, 0, 0, 1, tx, ty), tlm)
                 tm = tlm
+                pen = back = 0.0
             elif o == "Tr":
                 st.render_mode = int(_float(operands, 0, 0.0))
             elif o == "TL":
@@ -385,11 +423,23 @@ class Walker:
             elif o == "T*":
                 tlm = mul((1, 0, 0, 1, 0, -leading), tlm)
                 tm = tlm
+                pen = back = 0.0
+            elif o in ("Tc", "Tw", "Ts"):
+                st.plain_text = st.plain_text and _float(operands, 0, 1.0) == 0
+            elif o == "Tz":
+                st.plain_text = st.plain_text and _float(operands, 0, 0.0) == 100
             elif o in _SHOW:
                 if o in ("'", '"'):
                     tlm = mul((1, 0, 0, 1, 0, -leading), tlm)
                     tm = tlm
-                self._text(st, tm, res, where, depth, chain)
+                    pen = back = 0.0
+                if o == '"':    # aw ac string: sets word and character spacing
+                    st.plain_text = st.plain_text and _float(operands, 0, 1.0) == 0 \
+                        and _float(operands, 1, 1.0) == 0
+                box, reach, left = self._text_box(st, tm, operands, pen, back)
+                pen += reach
+                back += left
+                self._text(st, tm, res, where, depth, chain, box)
             elif o == "Do":
                 self._do(res, operands, st, where, depth, chain)
             elif o == "INLINE IMAGE":
@@ -467,17 +517,73 @@ class Walker:
             st.font = None
             self.found.broken.append(f"{where}: font {st.font_name} is not in the resources")
 
-    def _text(self, st: _State, tm: Matrix, res, where: str, depth: int, chain: frozenset) -> None:
+    def _text_box(self, st: _State, tm: Matrix, operands, pen: float,
+                  back_before: float) -> tuple[Box | None, float, float]:
+        """The device box a text-showing operator can ink, and how far (text space, font size
+        included) it may move the pen. The box reaches from the last move of the text position
+        (shows since then move on by an unknown part of their reach) to this show's farthest
+        possible end: the codes counted at the font's widest advance, TJ's moves to the right
+        added, TJ's moves to the left (of this show and those before it since the last move)
+        before the start, the font's bounding box around it all. None (anywhere) for fonts
+        whose codes or widths cannot be read this way. Also returns this show's reach to the
+        right and to the left, in text space."""
+        metrics = self._font_metrics(st.font)
+        if metrics is None or not st.plain_text or st.size == 0:
+            return None, 0.0, 0.0
+        code_bytes, widest, (bx0, by0, bx1, by1) = metrics
+        strings: list = []
+        back = ahead = 0.0
+        for v in operands:
+            if isinstance(v, pikepdf.String):
+                strings.append(v)
+            elif isinstance(v, pikepdf.Array):
+                for u in v:
+                    if isinstance(u, pikepdf.String):
+                        strings.append(u)
+                    elif _is_number(u):
+                        n = float(u)
+                        if n > 0:
+                            back += n
+                        else:
+                            ahead -= n
+        codes = sum(len(bytes(x)) for x in strings) / code_bytes
+        k = st.size / 1000
+        reach = (codes * widest + ahead) * k
+        x0 = -back_before - (back + max(0.0, -bx0)) * k
+        x1 = pen + reach + max(0.0, bx1) * k
+        pts = [(x0, by0 * k), (x1, by0 * k), (x0, by1 * k), (x1, by1 * k)]
+        return transform_box(pts, mul(tm, st.ctm)), reach, back * k
+
+    def _font_metrics(self, font) -> tuple[int, float, tuple] | None:
+        """(bytes per code, widest advance, bounding box), in glyph space (1000 = the font
+        size), for a Type0 font on Identity-H or a simple font; None otherwise."""
+        if not isinstance(font, pikepdf.Dictionary):
+            return None
+        key = font.objgen if font.objgen != (0, 0) else id(font)
+        if key in self._metrics:
+            return self._metrics[key]
+        try:
+            found = _font_metrics(font)
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError, pikepdf.PdfError):
+            found = None
+        self._metrics[key] = found
+        return found
+
+    def _text(self, st: _State, tm: Matrix, res, where: str, depth: int, chain: frozenset,
+              box: Box | None = None) -> None:
         if st.render_mode in (3, 7):
             return            # invisible or clip-only text prints no ink
         f = self.found
         f.text_runs += 1
         if st.render_mode in (1, 2, 5, 6):
             self._paint(st.stroke, where, "text outline")
-            self._paints(st.stroke, st.stroke_vals, None, st.op_stroke, where, "text outline")
+            grow = st.width / 2 * max(st.miter, 1.0) * max_scale(st.ctm)
+            out = None if box is None else (box[0] - grow, box[1] - grow, box[2] + grow,
+                                            box[3] + grow)
+            self._paints(st.stroke, st.stroke_vals, out, st.op_stroke, where, "text outline")
         self._paint(st.fill, where, "text")
         if st.render_mode in (0, 2, 4, 6):
-            self._paints(st.fill, st.fill_vals, None, st.op_fill, where, "text")
+            self._paints(st.fill, st.fill_vals, box, st.op_fill, where, "text")
         size = st.size * area_scale(tm) * area_scale(st.ctm)
         plates = S.inks(st.fill, st.fill_vals)
         if S.is_rgb(st.fill):
@@ -575,7 +681,7 @@ class Walker:
         if facts is None:
             ink.refuse(f"{where}: image {name} ({space.describe()}, samples not read here)")
         else:
-            ink.add(facts[0], facts[1], overprint)
+            ink.add(facts[0], facts[1], overprint, box)
 
     def _digest(self, stream) -> str:
         key = stream.objgen if isinstance(stream, pikepdf.Stream) else None
@@ -614,6 +720,41 @@ class Walker:
         why = S.problem(space, self.profile)
         if why:
             self.found.colour.append(f"{where}: shading in {why}")
+
+
+def _font_metrics(font) -> tuple[int, float, tuple] | None:
+    subtype = font.get("/Subtype")
+    if subtype == "/Type0":
+        if str(font.get("/Encoding")) != "/Identity-H":
+            return None          # other CMaps, and vertical writing (advances go down)
+        desc = font.DescendantFonts[0]
+        widths = [float(desc.get("/DW", 1000))]
+        w = desc.get("/W")
+        i = 0
+        while w is not None and i < len(w):
+            if isinstance(w[i + 1], pikepdf.Array):
+                widths += [float(v) for v in w[i + 1]]
+                i += 2
+            else:
+                widths.append(float(w[i + 2]))
+                i += 3
+        code_bytes = 2
+    elif subtype in ("/Type1", "/TrueType", "/MMType1"):
+        desc = font
+        widths = [float(v) for v in font.get("/Widths", [])]
+        fd = font.get("/FontDescriptor")
+        widths.append(float(fd.get("/MissingWidth", 0)) if fd is not None else 0.0)
+        if "/Widths" not in font:
+            return None          # a standard 14 font without widths: not bounded here
+        code_bytes = 1
+    else:
+        return None              # Type 3 glyphs are procedures: walked on their own
+    fd = desc.get("/FontDescriptor")
+    bbox = [float(v) for v in fd.FontBBox] if fd is not None and "/FontBBox" in fd else []
+    if len(bbox) != 4 or bbox[0] >= bbox[2] or bbox[1] >= bbox[3]:
+        return None
+    x0, y0, x1, y1 = bbox
+    return code_bytes, max(max(widths), 0.0), (x0, y0, max(x1, 0.0), y1)
 
 
 def sample_ink(d, stream, space: S.Space,
