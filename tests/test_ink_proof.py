@@ -115,6 +115,39 @@ def overprint_k_apart_from_cmy(doc):
            f"re f Q".encode())(doc)
 
 
+def _overprint_state(doc) -> None:
+    res = doc.pages[0].Resources
+    if "/ExtGState" not in res:
+        res.ExtGState = pikepdf.Dictionary()
+    res.ExtGState["/ForgedOP"] = pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, OP=True,
+                                                    op=True, OPM=1)
+
+
+def overprint_k_a_hair_beside_cmy(doc):
+    """K100 overprinted 0.1 pt to the right of C80 M80 Y70: apart on paper, but both paint
+    the same pixel of the 50 dpi ink render (330 % there)."""
+    _overprint_state(doc)
+    append(b"q 0.8 0.8 0.7 0 k 50 20 50.1 30 re f /ForgedOP gs 0 0 0 1 k 100.2 20 40 30 re f Q")(doc)
+
+
+def body_glyph(doc) -> tuple[str, str]:
+    """The resource name and code of a body text glyph (9 pt, full width) on the page."""
+    data = b"".join(c.read_bytes() for c in doc.pages[0].Contents) \
+        if isinstance(doc.pages[0].Contents, pikepdf.Array) else doc.pages[0].Contents.read_bytes()
+    m = re.search(rb"BT /(\w+) 9 Tf 1 0 0 1 [\d.]+ [\d.]+ Tm \[<([0-9A-F]{4})>", data)
+    return m.group(1).decode(), m.group(2).decode()
+
+
+def overprint_text_after_a_run_on_cmy(doc):
+    """K100 overprinted text in the bottom margin: a run of 20 glyphs, then one more glyph
+    shown without moving the text position, which lands on C80 M80 Y70 that the first run
+    does not reach."""
+    _overprint_state(doc)
+    font, code = body_glyph(doc)
+    append(f"q 0.8 0.8 0.7 0 k 208 2 40 16 re f /ForgedOP gs 0 0 0 1 k BT /{font} 9 Tf "
+           f"1 0 0 1 20 6 Tm [<{code * 20}>] TJ [<{code * 3}>] TJ ET Q".encode())(doc)
+
+
 def separation(doc):
     res = doc.pages[0].Resources
     if "/ColorSpace" not in res:
@@ -141,6 +174,10 @@ CASES = {
                                               "FAIL", False),
     "K overprinted on CMY": ("sample-page", overprint_k_over_cmy, "FAIL", False),
     "K overprinted apart from CMY": ("sample-page", overprint_k_apart_from_cmy, "PASS", True),
+    "K overprinted a hair beside CMY": ("sample-page", overprint_k_a_hair_beside_cmy, "FAIL",
+                                        False),
+    "K text reaching CMY after an earlier run": ("sample-page", overprint_text_after_a_run_on_cmy,
+                                                 "FAIL", False),
     "registration stroke just inside the trim": (
         "sample-page", append(b"q 1 1 1 1 K 2 w 3 100 m 3 400 l S Q"), "FAIL", False),
     "spot colour (rendered: its separation is the alternate's)": ("sample-page", separation,
