@@ -127,25 +127,26 @@ def overprint_k_a_hair_beside_cmy(doc):
     """K100 overprinted 0.1 pt to the right of C80 M80 Y70: apart on paper, but both paint
     the same pixel of the 50 dpi ink render (330 % there)."""
     _overprint_state(doc)
-    append(b"q 0.8 0.8 0.7 0 k 50 20 50.1 30 re f /ForgedOP gs 0 0 0 1 k 100.2 20 40 30 re f Q")(doc)
+    append(b"q 0.8 0.8 0.7 0 k 50 4 50.1 12 re f /ForgedOP gs 0 0 0 1 k 100.2 4 40 12 re f Q")(doc)
 
 
 def body_glyph(doc) -> tuple[str, str]:
-    """The resource name and code of a body text glyph (9 pt, full width) on the page."""
+    """The resource name and code of a Han glyph (one em wide, the face's widest advance) in
+    a Noto face on the page."""
     data = b"".join(c.read_bytes() for c in doc.pages[0].Contents) \
         if isinstance(doc.pages[0].Contents, pikepdf.Array) else doc.pages[0].Contents.read_bytes()
-    m = re.search(rb"BT /(\w+) 9 Tf 1 0 0 1 [\d.]+ [\d.]+ Tm \[<([0-9A-F]{4})>", data)
+    m = re.search(rb"BT /(FNoto\w+) [\d.]+ Tf 1 0 0 1 [\d.]+ [\d.]+ Tm \[<([0-9A-F]{4})>", data)
     return m.group(1).decode(), m.group(2).decode()
 
 
 def overprint_text_after_a_run_on_cmy(doc):
-    """K100 overprinted text in the bottom margin: a run of 20 glyphs, then one more glyph
-    shown without moving the text position, which lands on C80 M80 Y70 that the first run
-    does not reach."""
+    """K100 overprinted text in the bottom margin: a run of 20 glyphs (20–200 pt), then 10
+    more shown without moving the text position (200–290 pt), whose glyphs 5–9 land on
+    C80 M80 Y70 at 240–280 pt that neither run reaches counted from the start alone."""
     _overprint_state(doc)
     font, code = body_glyph(doc)
-    append(f"q 0.8 0.8 0.7 0 k 208 2 40 16 re f /ForgedOP gs 0 0 0 1 k BT /{font} 9 Tf "
-           f"1 0 0 1 20 6 Tm [<{code * 20}>] TJ [<{code * 3}>] TJ ET Q".encode())(doc)
+    append(f"q 0.8 0.8 0.7 0 k 240 2 40 14 re f /ForgedOP gs 0 0 0 1 k BT /{font} 9 Tf "
+           f"1 0 0 1 20 6 Tm [<{code * 20}>] TJ [<{code * 10}>] TJ ET Q".encode())(doc)
 
 
 def separation(doc):
