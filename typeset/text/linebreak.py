@@ -310,11 +310,13 @@ def stretch_plan(slack: float, exp: int, track: int, give: int = 0) -> tuple[flo
         return 0.0, 0.0, 0.0
     if exp and slack / exp <= GAP_LIMIT:
         return slack / exp, 0.0, 0.0
-    back = min(give, slack - exp * GAP_LIMIT)
-    slack -= back
+    back = 0
+    if give:
+        back = min(give, slack - exp * GAP_LIMIT)
+        slack -= back
+        if slack <= exp * GAP_LIMIT:
+            return float(GAP_LIMIT if exp else 0), 0.0, back
     excess = slack - exp * GAP_LIMIT
-    if excess <= 0:
-        return float(GAP_LIMIT if exp else 0), 0.0, back
     if track and excess / track <= TRACK_LIMIT:
         return float(GAP_LIMIT if exp else 0), excess / track, back
     if exp:
@@ -352,6 +354,8 @@ def line_badness(measured: tuple[int, int, int, int], target: int, last: bool,
     slack = target - nat - ext
     if slack <= 0:
         return 1.0
+    if exp and slack / exp <= GAP_LIMIT:
+        return STRETCH_BADNESS * (slack / exp / STRETCH_UNIT) ** 2   # stretch_plan's first case
     per_gap, per_track, back = stretch_plan(slack, exp, track, give)
     bad = GIVEBACK_BADNESS if back else 0.0
     if per_track > TRACK_LIMIT:
@@ -399,7 +403,8 @@ def _uniform(width_of, first_line: int, n: int) -> bool:
 def _line_demerits(p: Prepared, i: int, j: int, measured, target: int, track: int, last: bool,
                    relaxed: bool, brk_pen: float) -> float:
     """Demerits of line [i, j) at `target`, INF when it cannot be set."""
-    bad = line_badness(measured, target, last, track, giveback(p, i, j))
+    give = p.pj[j - 1] - p.pj[i] if j - i > 1 else 0      # giveback(p, i, j), inlined
+    bad = line_badness(measured, target, last, track, give)
     if bad == INF:
         if not (relaxed and j - i == 1):
             return INF
@@ -427,6 +432,7 @@ def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
     atoms, squeeze, sq_r = p.atoms, p.squeeze, p.sq_r
     pw, pj, pg, ps, pjs, pgs, pgx, pe, pt, pgg = (p.pw, p.pj, p.pg, p.ps, p.pjs, p.pgs, p.pgx,
                                                   p.pe, p.pt, p.pgg)
+    close_extra = CLOSE_EXTRA
     st_of, sts_of, eg_of = [0] * n, [0] * n, [0] * n
     for i, a in enumerate(atoms):
         if a.cls == C.SPACE:
@@ -465,7 +471,7 @@ def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
                 shr = max(shr, 0)
                 ext = pgx_j1 - pgx[i]
                 exp = pe_j1 - pe[i] - (eg_j + eg_of[i])
-            if nat - shr - CLOSE_EXTRA * track > wmax and j - i > 1:
+            if nat - shr - close_extra * track > wmax and j - i > 1:
                 break
             measured = (nat, shr, ext, exp)
             if uniform:
