@@ -652,6 +652,7 @@ class Walker:
             self._ink.refuse(f"{where}: image {name} has a soft mask")
         else:
             self._image_ink(d, stream, space, box, st.op_fill, where, name)
+        self._last_samples = (None, None)   # the samples are not kept past their image
         why = S.problem(space, self.profile)
         if why:
             self.found.colour.append(f"{where}: image {name} in {why}")
