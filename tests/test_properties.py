@@ -114,3 +114,43 @@ def test_every_character_lands_in_a_frame_or_in_the_overflow_report(paras, frame
     assert bare(placed + report.overflow_text) == bare(want)
     assert report.overflow_chars == len(bare(report.overflow_text))
     assert report.used_lines <= frames * lines
+
+
+kinds = st.sampled_from(["para", "para", "para", "subhead", "title", "byline", "rule"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(kinds, texts), min_size=1, max_size=8), st.integers(1, 4),
+       st.integers(1, 12), st.integers(4, 27))
+def test_a_measuring_flow_reports_what_the_drawn_flow_does(items, frames, lines, chars):
+    """Column balancing and jumps decide from flows that only measure (draw=False): their
+    counts must be the drawn flow's, or the level chosen would not be the one set."""
+    from dataclasses import asdict
+
+    from typeset.layout.headline import DisplayStyle
+
+    def pieces():
+        out = []
+        for kind, text in items:
+            if kind == "para":
+                out.append(FlowPiece("para", [(text, "body")]))
+            elif kind == "rule":
+                out.append(FlowPiece("rule", [("", "body")]))
+            else:
+                role = "kai" if kind == "byline" else "hei"
+                style = DisplayStyle(10.5, role, "center") if kind == "title" else None
+                out.append(FlowPiece(kind, [(text.strip() or "标题", role)], style=style))
+        return out
+
+    width = chars * GRID.size
+    frame_list = [Frame(GRID.column_x(1 + f), width, 1, lines) for f in range(frames)]
+    reports = []
+    for draw in (True, False):
+        comp = Composer(BOOK, TextSpec())
+        report = StoryReport("prop", "article")
+        page = D.Page(1000, 1000)
+        flow_story(pieces(), Flow(frame_list, GRID.size), GRID, comp, "prop", report, page, draw)
+        reports.append((asdict(report), [(n.kind, n.detail) for n in comp.notices]))
+        if not draw:
+            assert not page.items and not page.lines
+    assert reports[0] == reports[1]
