@@ -92,14 +92,18 @@ class Composer:
             hit = self._sliced[key] = (atoms, prepare(atoms, s))   # atoms keep their ids alive
         return hit[1]
 
-    def break_lines(self, p: Prepared, width_of, first_line: int = 0) -> Broken:
+    def break_lines(self, p: Prepared, width_of, first_line: int = 0,
+                    widths: list[int] | None = None) -> Broken:
         """Break a prepared paragraph; the same paragraph at the same measures is broken once.
-        The breaker reads no measure past line first_line + n - 1 (a line holds an atom)."""
+        The breaker reads no measure past line first_line + n - 1 (a line holds an atom);
+        `widths`, when the caller has them, are those n measures (Flow.widths)."""
         n = len(p.atoms)
-        key = (id(p), tuple(width_of(first_line + k) for k in range(n)))
+        if widths is None:
+            widths = [width_of(first_line + k) for k in range(n)]
+        key = (id(p), tuple(widths))
         hit = self._broken.get(key)
         if hit is None:
-            hit = self._broken[key] = (p, break_paragraph(p, width_of, first_line))
+            hit = self._broken[key] = (p, break_paragraph(p, width_of, first_line, widths))
         return hit[1]
 
     def natural_width(self, p: Prepared) -> int:

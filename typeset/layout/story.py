@@ -241,7 +241,7 @@ def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer
         rest_text = "".join(a.text for a in rest)
         rest_lines = -(-sum(a.width for a in rest) // width)
         p = composer.prepare_atoms(p.atoms[:limit])
-    broken = composer.break_lines(p, flow.width_em, k)
+    broken = composer.break_lines(p, flow.width_em, k, flow.widths(k, len(p.atoms)))
     for issue in broken.issues:
         report.issues.append(f"{issue.kind} at paragraph line {issue.line + 1}: {issue.detail}")
     size = grid.size
