@@ -384,6 +384,7 @@ def _line_demerits(p: Prepared, i: int, j: int, measured, target: int, track: in
 
 # the badness terms line_badness adds for letter-spacing, as the same floats
 _TRACK_BAD = TRACK_PENALTY ** 0.5
+_OVER_BAD = OVER_LIMIT_PENALTY ** 0.5
 
 
 def _dp(p: Prepared, widths: list[int], relaxed: bool, totals: list | None = None):
@@ -492,8 +493,13 @@ def _dp(p: Prepared, widths: list[int], relaxed: bool, totals: list | None = Non
             else:
                 exp = exp_j - exp_i[i]
                 slack = w0 - nat - (pgx_j1 - pgx[i])
-                if slack > 0 and exp and slack / exp <= GAP_LIMIT:
-                    dem = (1 + STRETCH_BADNESS * (slack / exp / STRETCH_UNIT) ** 2) ** 2 + brk_pen
+                if slack > 0 and exp and (slack / exp <= GAP_LIMIT or trk_j == trk_i[i]):
+                    # spread over the gaps alone (stretch_plan's first or third case)
+                    per_gap = slack / exp
+                    bad = STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2
+                    if per_gap > GAP_LIMIT:
+                        bad += _OVER_BAD
+                    dem = (1 + bad) ** 2 + brk_pen
                 else:
                     dem = _line_demerits(p, i, j, (nat, shr, pgx_j1 - pgx[i], exp), w0,
                                          trk_j - trk_i[i], last, relaxed, brk_pen)
