@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from typeset import display as D
 from typeset.layout.grid import BASELINE_RATIO, Grid
@@ -117,6 +118,7 @@ def _ink_box(face, gid: int, cache: dict | None = None, rough: bool = False
             ext = hb_font.get_glyph_extents(gid)
             _CBOX[key] = (None if ext is None or (ext.width == 0 and ext.height == 0) else
                           (ext.x_bearing * scale, (ext.x_bearing + ext.width) * scale))
+            _rough_boxes(face)[gid] = _CBOX[key]
         return _CBOX[key]
     if key not in _INK:
         from fontTools.pens.boundsPen import BoundsPen
@@ -134,6 +136,25 @@ def _ink_box(face, gid: int, cache: dict | None = None, rough: bool = False
             glyphs[face.font.getGlyphName(gid)].draw(pen)
         _INK[key] = None if pen.bounds is None else (pen.bounds[0] * scale, pen.bounds[2] * scale)
     return _INK[key]
+
+
+_ROUGH: dict = {}   # face key → {gid: HarfBuzz control box}: _CBOX by face, for the per-glyph loops
+
+
+def _rough_boxes(face) -> dict:
+    """The control boxes of `face` known so far, gid → box (fill with _ink_box(rough=True))."""
+    boxes = _ROUGH.get(face.key)
+    if boxes is None:
+        boxes = _ROUGH[face.key] = {}
+    return boxes
+
+
+def _rough_box(face, gid: int, boxes: dict):
+    """_ink_box(face, gid, rough=True) through the face's dict of known boxes."""
+    try:
+        return boxes[gid]
+    except KeyError:
+        return _ink_box(face, gid, rough=True)
 
 
 def glyph_touch_problems(page: D.Page, faces: dict, min_gap: float = 0.05) -> list[str]:
@@ -260,8 +281,10 @@ def _ink_extent(run: D.GlyphRun, faces: dict, rough: bool = False) -> tuple[floa
     if face is None:
         return run.glyphs[0].x, run.glyphs[-1].x + run.size
     left = right = None
+    boxes = _rough_boxes(face) if rough and getattr(face, "hb_font", None) is not None else None
     for g in run.glyphs:
-        box = _ink_box(face, g.gid, rough=rough)
+        box = _rough_box(face, g.gid, boxes) if boxes is not None else \
+            _ink_box(face, g.gid, rough=rough)
         if box is None:
             continue
         gl, gr = g.x + box[0] * run.size / 1000, g.x + box[1] * run.size / 1000
@@ -331,6 +354,7 @@ def overlap_rows(page: D.Page, grid: Grid, skip: set) -> list[Problem]:
     return out
 
 
+@lru_cache(maxsize=4096)     # a pure function of a glyph's text, asked for every glyph pair
 def _latin(text: str) -> bool:
     """Is this glyph's text Latin (ASCII or Latin-script letters, digits, ASCII marks)?"""
     return bool(text) and all(c.isascii() or "LATIN" in _uname(c) for c in text)
@@ -351,9 +375,11 @@ def touch_rows(page: D.Page, grid: Grid, faces: dict, skip: set) -> list[Problem
         if (it.owner, round(it.y, 1)) in skip:
             continue
         face = faces[it.face]
+        boxes = _rough_boxes(face) if getattr(face, "hb_font", None) is not None else None
         prev = None
         for g in it.glyphs:
-            box = _ink_box(face, g.gid, rough=True)
+            box = _rough_box(face, g.gid, boxes) if boxes is not None else \
+                _ink_box(face, g.gid, rough=True)
             if box is None:
                 continue
             if prev is not None and g.text.strip():
