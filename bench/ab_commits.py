@@ -4,8 +4,7 @@
 
 Each commit is checked out into a temporary git worktree and rendered there with this venv's
 Python (`python -m typeset` from the worktree imports the worktree's code), round-robin so that
-drifting machine load hits every commit alike. Prints median wall time, median CPU time (user +
-system of the render process: what other sessions' load inflates least), peak RSS and the
+drifting machine load hits every commit alike. Prints median wall time, peak RSS and the
 difference to the previous commit.
 """
 
@@ -23,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_once(tree: Path, spec: str, out: Path, cache: Path) -> tuple[float, float, float]:
+def run_once(tree: Path, spec: str, out: Path, cache: Path) -> tuple[float, float]:
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "typeset", "render", str(tree / spec), "-o",
                              str(out), "-q", "--no-preflight"], cwd=tree,
@@ -31,7 +30,7 @@ def run_once(tree: Path, spec: str, out: Path, cache: Path) -> tuple[float, floa
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status):
         raise SystemExit(f"render failed in {tree}")
-    return time.perf_counter() - t0, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -48,7 +47,7 @@ def main() -> None:
                            check=True)
             trees.append(tree)
         try:
-            rows: list[list[tuple[float, float, float]]] = [[] for _ in trees]
+            rows: list[list[tuple[float, float]]] = [[] for _ in trees]
             for t, tree in enumerate(trees):
                 run_once(tree, args.spec, Path(tmp) / "out", Path(tmp) / "cache")   # warm-up
             for k in range(args.runs):
@@ -61,19 +60,15 @@ def main() -> None:
                 subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
     print(f"{args.spec}, medians of {args.runs} alternating runs; load "
           f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
-    print("| commit | median s | change ms | CPU s | CPU change ms | peak MiB |\n"
-          "|---|---|---|---|---|---|")
-    prev = prev_cpu = None
+    print("| commit | median s | change ms | peak MiB |\n|---|---|---|---|")
+    prev = None
     for c, r in zip(args.commits, rows):
-        med = statistics.median(t for t, _, _ in r)
-        cpu = statistics.median(u for _, _, u in r)
+        med = statistics.median(t for t, _ in r)
         delta = "" if prev is None else f"{(med - prev) * 1000:+.0f}"
-        cpu_delta = "" if prev_cpu is None else f"{(cpu - prev_cpu) * 1000:+.0f}"
         sha = subprocess.run(["git", "rev-parse", "--short", c], cwd=ROOT, capture_output=True,
                              text=True).stdout.strip()
-        print(f"| {sha} | {med:.3f} | {delta} | {cpu:.3f} | {cpu_delta} | "
-              f"{max(m for _, m, _ in r):.0f} |")
-        prev, prev_cpu = med, cpu
+        print(f"| {sha} | {med:.3f} | {delta} | {max(m for _, m in r):.0f} |")
+        prev = med
 
 
 if __name__ == "__main__":
