@@ -219,7 +219,8 @@ def _flow_rule(flow: Flow, grid: Grid, owner: str, page: D.Page | None, k: int) 
 def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer, owner: str,
                     report: StoryReport, page: D.Page, k: int, overflow_parts: list[str],
                     cut: list[FlowPiece], draw: bool = True) -> int:
-    p = composer.prepare(piece.runs, owner, indent=piece.indent)
+    # a measuring flow's notices are dropped by its caller: none are made (record=False)
+    p = composer.prepare(piece.runs, owner, indent=piece.indent, record=draw)
     if not p.atoms:
         return k
     width = max(flow.width_em(k), 1)

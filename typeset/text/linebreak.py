@@ -453,10 +453,11 @@ def _dp(p: Prepared, widths: list[int], relaxed: bool, totals: list | None = Non
         exp_j = pe[j - 1] - eg_j
         # a line of one atom: measured with its own edge rules, never too long to try
         i = j - 1
-        nat, shr, ext, exp, track = measure_line(p, i, j)
         if not uniform:
+            nat, shr, ext, exp, track = measure_line(p, i, j)
             relax_states(i, j, (nat, shr, ext, exp), track, last, brk_pen)
         elif best[i] != INF:
+            nat, shr, ext, exp, track = measure_line(p, i, j)
             dem = _line_demerits(p, i, j, (nat, shr, ext, exp), w0, track, last, relaxed, brk_pen)
             if best[i] + dem < best[j]:
                 best[j], prev[j] = best[i] + dem, i
