@@ -176,7 +176,7 @@ def _reference_dp(p, widths, relaxed, totals):
         pen = 0.0 if last else p.penalty[j - 1] + (0.0 if p.allowed[j - 1] else L.FORBIDDEN_PENALTY)
         for i in range(j - 1, -1, -1):
             nat, shr, ext, exp, track = L.measure_line(p, i, j)
-            if nat - shr > wmax and j - i > 1:
+            if nat - shr - getattr(L, "CLOSE_EXTRA", 0) * track > wmax and j - i > 1:
                 break
             if uniform:
                 if best[i] == L.INF:
