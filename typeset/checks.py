@@ -403,10 +403,15 @@ def touch_rows(page: D.Page, grid: Grid, faces: dict, skip: set) -> list[Problem
     return out
 
 
-def _squash(text: str) -> str:
-    from typeset.text.normalize import normalize
+def _squash(text: str, normalized: dict | None = None) -> str:
+    """`text` normalised, without spaces. `normalized`: the composer's cache (text → (normalised,
+    …)), which already holds most content texts: they were normalised to be set."""
+    done = normalized.get(text) if normalized is not None else None
+    if done is None:
+        from typeset.text.normalize import normalize
 
-    return "".join(ch for ch in normalize(text)[0] if not ch.isspace())
+        done = normalize(text)
+    return "".join(ch for ch in done[0] if not ch.isspace())
 
 
 def expected_texts(block) -> list[tuple[str, str]]:
@@ -434,8 +439,9 @@ def expected_texts(block) -> list[tuple[str, str]]:
     return out
 
 
-def dropped_problems(page: D.Page, spec, reports) -> list[Problem]:
-    """Content that is neither on the page nor counted as overflow."""
+def dropped_problems(page: D.Page, spec, reports, normalized: dict | None = None) -> list[Problem]:
+    """Content that is neither on the page nor counted as overflow. `normalized`: texts the
+    composer normalised (Composer._normalized), reused rather than normalised again."""
     set_text: dict[str, str] = {}
     for ln in page.lines:
         set_text[ln.owner] = set_text.get(ln.owner, "") + ln.text
@@ -448,7 +454,7 @@ def dropped_problems(page: D.Page, spec, reports) -> list[Problem]:
                                "report this: typeset lost a photo"))
         have = _squash(set_text.get(b.id, "") + over.get(b.id, ""))
         for what, text in expected_texts(b):
-            want = _squash(str(text))
+            want = _squash(str(text), normalized)
             if want and want not in have:
                 out.append(Problem("dropped", b.id, "", f"the {what} is not on the page: "
                                    f"{str(text)[:30]}", "report this: typeset lost text"))
@@ -466,7 +472,8 @@ def page_problems(spec, result) -> list[Problem]:
     rows += outside_problems(page, grid, spec, skip, result.faces)
     rows += overlap_rows(page, grid, skip)
     rows += touch_rows(page, grid, result.faces, skip)
-    rows += dropped_problems(page, spec, result.reports)
+    rows += dropped_problems(page, spec, result.reports,
+                             getattr(result.composer, "_normalized", None))
     lines = {b.id: b.line for b in spec.blocks}
     for r in rows:
         r.spec_line = lines.get(r.block, 0)
