@@ -5,7 +5,9 @@ positions (Knuth–Plass style). Each candidate line is measured with the punctu
 first (adjacent marks compressed, line-end marks trimmed to ½ em, an opening mark at line start
 trimmed), then scored: squeezing punctuation blanks (push-in) costs less than spreading the line
 (push-out), so push-in is preferred whenever it fits. A last line holding one lone character is
-refused; breaks between a number and its Chinese unit are discouraged.
+refused; breaks between a number and its Chinese unit are discouraged. Rather than a line whose
+gaps pass ½ em, the breaker takes a last resort (LAST_RESORT_PENALTY): a name divided at a
+syllable (JOIN_SYLLABLE) or the Latin letters of a line closed up to TRACK_CLOSE.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Callable
 
 from typeset.text import classes as C
 from typeset.text.atoms import (
-    EM, HALF, INDENT, JOIN_EMERGENCY, JOIN_HYPH, JOIN_HYPHEN, JOIN_URL, LATIN_SPACE_MAX,
-    LATIN_SPACE_MIN, NO_END_ASCII, NO_START_ASCII, Atom, Settings,
+    EM, HALF, INDENT, JOIN_EMERGENCY, JOIN_HYPH, JOIN_HYPHEN, JOIN_SYLLABLE, JOIN_URL,
+    LATIN_SPACE_MAX, LATIN_SPACE_MIN, NO_END_ASCII, NO_START_ASCII, Atom, Settings,
 )
 
 # Scoring constants (in "badness" points; demerits of a line = (1 + badness)² + penalty).
@@ -38,8 +40,19 @@ TRACK_SHRINK = 15            # most letters of a Latin run may close up (0.015 e
 TRACK_PENALTY = 1e5          # a line justified by letter-spacing a URL or a word
 TRACK_WIDE_LIMIT = 300       # a line of Latin pieces only may open its letters this far
 TRACK_WIDE_PENALTY = 1e7     # ... rather than split a word where §1.4 forbids (JOIN_EMERGENCY)
+# Last resorts against Han gaps over ½ em (a loose line costs about OVER_LIMIT_PENALTY): a
+# line may close up the letters of its Latin runs to TRACK_CLOSE (0.05 em: Noto Serif's capitals
+# and figures keep 0.04 em of white between their inks), or break a name at a syllable
+# (JOIN_SYLLABLE). Both cost LAST_RESORT_PENALTY: far more than any line within the limits,
+# far less than a loose one.
+TRACK_CLOSE = 50             # most letters of a Latin run may close up when the line needs it
+LAST_RESORT_PENALTY = 1e6
+# A loose line first gives back the blanks that adjacent marks lost (”。 at 1.5 em → 2 em, each
+# mark full width again, GB/T 15834 全身式) once its gaps are at GAP_LIMIT; a small badness.
+GIVEBACK_BADNESS = 100.0
 JOIN_PENALTY = {             # a break inside a Latin run (typesetting-rules §1.4, §2.6)
     JOIN_URL: 50.0, JOIN_HYPHEN: 100.0, JOIN_HYPH: 2000.0, JOIN_EMERGENCY: 1e8,
+    JOIN_SYLLABLE: LAST_RESORT_PENALTY,
 }
 INF = float("inf")
 
@@ -241,7 +254,7 @@ def edge_trims(p: Prepared, i: int, j: int) -> tuple[int, int, int, int]:
         elif last.aki_r:
             et = last.aki_r
             ets = p.sq_r[j - 1]
-        elif last.join == JOIN_HYPH and j < len(p.atoms):
+        elif last.hyphen and j < len(p.atoms):
             et = -last.hyphen
     return st, sts, et, ets
 
@@ -286,37 +299,52 @@ def _is_orphan(p: Prepared, i: int, j: int) -> bool:
     return len(body) == 1 and body[0].cls == C.HAN and i > 0
 
 
-def stretch_plan(slack: float, exp: int, track: int) -> tuple[float, float]:
+def stretch_plan(slack: float, exp: int, track: int, give: int = 0) -> tuple[float, float, float]:
     """How the stretch left after the first step (Latin spaces, CJK–Latin gaps) is shared:
-    (per expandable gap, per tracking unit). Gaps between characters take up to GAP_LIMIT; what
-    is left opens the letters of Latin runs by up to TRACK_LIMIT each; only when that is not
-    enough do the gaps go past their limit (a loose line). (0, 0) when nothing can stretch."""
+    (per expandable gap, per tracking unit, blank given back to adjacent marks). Gaps between
+    characters take up to GAP_LIMIT; then adjacent marks get back up to `give` (the blanks their
+    junctions removed); what is left opens the letters of Latin runs by up to TRACK_LIMIT each;
+    only when that is not enough do the gaps go past their limit (a loose line). (0, 0, 0) when
+    nothing can stretch."""
     if slack <= 0:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     if exp and slack / exp <= GAP_LIMIT:
-        return slack / exp, 0.0
+        return slack / exp, 0.0, 0.0
+    back = 0
+    if give:
+        back = min(give, slack - exp * GAP_LIMIT)
+        slack -= back
+        if slack <= exp * GAP_LIMIT:
+            return float(GAP_LIMIT if exp else 0), 0.0, back
     excess = slack - exp * GAP_LIMIT
     if track and excess / track <= TRACK_LIMIT:
-        return (GAP_LIMIT if exp else 0.0), excess / track
+        return float(GAP_LIMIT if exp else 0), excess / track, back
     if exp:
-        return slack / exp, 0.0
+        return slack / exp, 0.0, back
     if track and excess / track <= TRACK_WIDE_LIMIT:
-        return 0.0, excess / track    # no gap at all: wide letter-spacing, last but one resort
-    return 0.0, 0.0
+        return 0.0, excess / track, back   # no gap at all: wide letter-spacing, last but one resort
+    return 0.0, 0.0, 0.0
+
+
+CLOSE_EXTRA = TRACK_CLOSE - TRACK_SHRINK   # close-up beyond `measure`'s squeezable amount
 
 
 def line_badness(measured: tuple[int, int, int, int], target: int, last: bool,
-                 track: int = 0) -> float:
+                 track: int = 0, give: int = 0) -> float:
     """Badness of a line with `measured` = measure(...) set to `target`; INF if it cannot be set.
+    `track`: its letter gaps (trackable); `give`: blanks its adjacent marks lost (giveback).
 
     Stretch is limited per gap kind (§2.8), in the order of `stretch_plan`; a line that needs
     more than the limits is scored OVER_LIMIT (or RAGGED when it has no gap at all) so that
-    another break is found whenever one exists."""
+    another break is found whenever one exists. A line may close up its Latin letters to
+    TRACK_CLOSE at LAST_RESORT_PENALTY."""
     nat, shr, ext, exp = measured
     if nat > target:
         need = nat - target
-        if need > shr:
+        if need > shr + CLOSE_EXTRA * track:
             return INF
+        if need > shr:
+            return LAST_RESORT_PENALTY ** 0.5   # letters closed up past TRACK_SHRINK
         bad = SHRINK_BADNESS * (need / max(shr, 1)) ** 2
         if need > shr - TRACK_SHRINK * track:
             bad += TRACK_PENALTY ** 0.5     # only when the letters must close up
@@ -326,17 +354,26 @@ def line_badness(measured: tuple[int, int, int, int], target: int, last: bool,
     slack = target - nat - ext
     if slack <= 0:
         return 1.0
-    per_gap, per_track = stretch_plan(slack, exp, track)
+    if exp and slack / exp <= GAP_LIMIT:
+        return STRETCH_BADNESS * (slack / exp / STRETCH_UNIT) ** 2   # stretch_plan's first case
+    per_gap, per_track, back = stretch_plan(slack, exp, track, give)
+    bad = GIVEBACK_BADNESS if back else 0.0
     if per_track > TRACK_LIMIT:
         return TRACK_WIDE_PENALTY ** 0.5
     if per_track:
-        return STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2 + TRACK_PENALTY ** 0.5
+        return bad + STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2 + TRACK_PENALTY ** 0.5
     if exp == 0:
         return RAGGED_PENALTY
-    bad = STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2
+    bad += STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2
     if per_gap > GAP_LIMIT:
         bad += OVER_LIMIT_PENALTY ** 0.5
     return bad
+
+
+def giveback(p: Prepared, i: int, j: int) -> int:
+    """Blanks the adjacent marks of line [i, j) lost at their junctions (given back, up to
+    full width each, before a loose line's gaps pass GAP_LIMIT)."""
+    return p.pj[j - 1] - p.pj[i] if j - 1 > i else 0
 
 
 @dataclass
@@ -345,28 +382,34 @@ class Broken:
     issues: list[Issue]
 
 
-def break_paragraph(p: Prepared, width_of: Callable[[int], int], first_line: int = 0) -> Broken:
-    """Choose all line breaks of a paragraph. `width_of(k)` is the measure of flow line k."""
+def break_paragraph(p: Prepared, width_of: Callable[[int], int], first_line: int = 0,
+                    widths: list[int] | None = None) -> Broken:
+    """Choose all line breaks of a paragraph. `width_of(k)` is the measure of flow line k;
+    `widths`, when the caller has them, the measures of lines first_line … first_line + n - 1
+    (a paragraph of n atoms takes at most n lines, so no other measure is read)."""
     n = len(p.atoms)
     if n == 0:
         return Broken([], [])
-    result = _dp(p, width_of, first_line, relaxed=False)
+    if widths is None:
+        widths = [width_of(first_line + k) for k in range(n)]
+    result = _dp(p, widths, relaxed=False)
     if result is None:
-        result = _dp(p, width_of, first_line, relaxed=True)
+        result = _dp(p, widths, relaxed=True)
     assert result is not None
-    return Broken(result, _issues(p, result, width_of, first_line))
+    return Broken(result, _issues(p, result, widths))
 
 
-def _uniform(width_of, first_line: int, n: int) -> bool:
+def _uniform(widths: list[int], n: int) -> bool:
     """Do all lines the paragraph can take have the same measure?"""
-    w0 = width_of(first_line)
-    return all(width_of(first_line + k) == w0 for k in range(min(n, 4096)))
+    w0 = widths[0]
+    return all(w == w0 for w in widths[:min(n, 4096)])
 
 
 def _line_demerits(p: Prepared, i: int, j: int, measured, target: int, track: int, last: bool,
                    relaxed: bool, brk_pen: float) -> float:
     """Demerits of line [i, j) at `target`, INF when it cannot be set."""
-    bad = line_badness(measured, target, last, track)
+    give = p.pj[j - 1] - p.pj[i] if j - i > 1 else 0      # giveback(p, i, j), inlined
+    bad = line_badness(measured, target, last, track, give)
     if bad == INF:
         if not (relaxed and j - i == 1):
             return INF
@@ -377,30 +420,53 @@ def _line_demerits(p: Prepared, i: int, j: int, measured, target: int, track: in
     return dem
 
 
-def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
+# the badness terms line_badness adds for letter-spacing, as the same floats
+_TRACK_BAD = TRACK_PENALTY ** 0.5
+_OVER_BAD = OVER_LIMIT_PENALTY ** 0.5
+
+
+def _dp(p: Prepared, widths: list[int], relaxed: bool, totals: list | None = None):
     """Total fit. With equal measures one state per position is exact; where measures differ
-    (boxed articles, L-shaped frames) the state is (position, line number)."""
+    (boxed articles, L-shaped frames) the state is (position, line number). `widths[k]` is the
+    measure of the paragraph's line k. `totals`, if given, receives the best total demerits of
+    every position (tests compare them with a plain total fit)."""
     n = len(p.atoms)
-    wmax = max(width_of(first_line + k) for k in range(min(n, 4096)))
-    uniform = _uniform(width_of, first_line, n)
-    w0 = width_of(first_line)
+    wmax = max(widths[:min(n, 4096)])
+    uniform = _uniform(widths, n)
+    w0 = widths[0]
     # uniform: best[j] = total, prev[j] = i; else states[j] = {lines: (total, i, lines at i)}
     best = [INF] * (n + 1)
     prev = [-1] * (n + 1)
     best[0] = 0.0
-    states: list[dict[int, tuple[float, int, int]]] = [dict() for _ in range(n + 1)]
-    states[0][0] = (0.0, -1, -1)
-    # the hot loop's lookups: prefix sums as locals, and each atom's start-of-line trims
+    states: list[dict[int, tuple[float, int, int]]] = [] if uniform else [{} for _ in range(n + 1)]
+    if not uniform:
+        states[0][0] = (0.0, -1, -1)
+
+    def relax_states(i: int, j: int, measured, track: int, last: bool, brk_pen: float) -> None:
+        for k, (tot, _, _) in states[i].items():
+            dem = _line_demerits(p, i, j, measured, widths[k], track, last, relaxed, brk_pen)
+            old = states[j].get(k + 1)
+            if dem != INF and (old is None or tot + dem < old[0]):
+                states[j][k + 1] = (tot + dem, i, k)
+
+    # The hot loop measures line [i, j) as measure_line does, from per-position terms: every
+    # amount is an integer (1/1000 em), so a difference of two precomputed sums is exactly the
+    # sum of differences measure_line takes. Per start i (what the line's first atom adds):
     atoms, squeeze, sq_r = p.atoms, p.squeeze, p.sq_r
     pw, pj, pg, ps, pjs, pgs, pgx, pe, pt, pgg = (p.pw, p.pj, p.pg, p.ps, p.pjs, p.pgs, p.pgx,
                                                   p.pe, p.pt, p.pgg)
-    st_of, sts_of, eg_of = [0] * n, [0] * n, [0] * n
+    nat_i, shr_i, exp_i, trk_i = [0] * n, [0] * n, [0] * n, [0] * n
     for i, a in enumerate(atoms):
+        st = sts = eg = 0
         if a.cls == C.SPACE:
-            st_of[i], sts_of[i] = a.width, squeeze[i]
-            eg_of[i] = pe[i + 1] - pe[i]
+            st, sts = a.width, squeeze[i]
+            eg = pe[i + 1] - pe[i]
         elif a.aki_l:
-            st_of[i], sts_of[i] = a.aki_l, p.sq_l[i]
+            st, sts = a.aki_l, p.sq_l[i]
+        trk_i[i] = pt[i] + pgg[i]
+        nat_i[i] = pw[i] - pj[i] + pg[i] + st
+        shr_i[i] = ps[i] - pjs[i] + pgs[i] + sts + TRACK_SHRINK * trk_i[i]
+        exp_i[i] = pe[i] + eg
     for j in range(1, n + 1):
         last = j == n
         if not last and not p.allowed[j - 1] and not relaxed:
@@ -415,39 +481,74 @@ def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
             et_j, ets_j = last_atom.width, squeeze[j - 1]
         elif last_atom.aki_r:
             et_j, ets_j = last_atom.aki_r, sq_r[j - 1]
-        elif last_atom.join == JOIN_HYPH and j < n:
+        elif last_atom.hyphen and j < n:
             et_j = -last_atom.hyphen
         eg_j = pe[j - 1] - pe[j - 2] if j >= 2 and last_atom.cls in _EDGE_SPACES else 0
-        pw_j, pj_j1, pg_j1, ps_j, pjs_j1, pgs_j1 = pw[j], pj[j - 1], pg[j - 1], ps[j], pjs[j - 1], pgs[j - 1]
-        pt_j1, pgg_j, pgx_j1, pe_j1 = pt[j - 1], pgg[j], pgx[j - 1], pe[j - 1]
-        for i in range(j - 1, -1, -1):
-            if i == j - 1:
-                nat, shr, ext, exp, track = measure_line(p, i, j)
-            else:
-                # measure_line(p, i, j) inlined, same terms in the same order
-                track = pt_j1 - pt[i] + pgg_j - pgg[i]
-                nat = (pw_j - pw[i]) - (pj_j1 - pj[i]) + (pg_j1 - pg[i]) - st_of[i] - et_j
-                shr = (ps_j - ps[i]) - (pjs_j1 - pjs[i]) + (pgs_j1 - pgs[i]) - sts_of[i] - ets_j \
-                    + TRACK_SHRINK * track
-                shr = max(shr, 0)
-                ext = pgx_j1 - pgx[i]
-                exp = pe_j1 - pe[i] - (eg_j + eg_of[i])
-            if nat - shr > wmax and j - i > 1:
+        trk_j = pt[j - 1] + pgg[j]
+        nat_j = pw[j] - pj[j - 1] + pg[j - 1] - et_j
+        shr_j = ps[j] - pjs[j - 1] + pgs[j - 1] - ets_j + TRACK_SHRINK * trk_j
+        pgx_j1 = pgx[j - 1]
+        exp_j = pe[j - 1] - eg_j
+        # a line of one atom: measured with its own edge rules, never too long to try
+        i = j - 1
+        if not uniform:
+            nat, shr, ext, exp, track = measure_line(p, i, j)
+            relax_states(i, j, (nat, shr, ext, exp), track, last, brk_pen)
+        elif best[i] != INF:
+            nat, shr, ext, exp, track = measure_line(p, i, j)
+            dem = _line_demerits(p, i, j, (nat, shr, ext, exp), w0, track, last, relaxed, brk_pen)
+            if best[i] + dem < best[j]:
+                best[j], prev[j] = best[i] + dem, i
+        for i in range(j - 2, -1, -1):
+            nat = nat_j - nat_i[i]
+            shr = shr_j - shr_i[i]
+            if shr < 0:
+                shr = 0
+            if nat - shr - CLOSE_EXTRA * (trk_j - trk_i[i]) > wmax:
                 break
-            measured = (nat, shr, ext, exp)
-            if uniform:
-                if best[i] == INF:
-                    continue
-                dem = _line_demerits(p, i, j, measured, w0, track, last, relaxed, brk_pen)
-                if best[i] + dem < best[j]:
-                    best[j], prev[j] = best[i] + dem, i
+            if not uniform:
+                relax_states(i, j, (nat, shr, pgx_j1 - pgx[i], exp_j - exp_i[i]),
+                             trk_j - trk_i[i], last, brk_pen)
                 continue
-            for k, (tot, _, _) in states[i].items():
-                dem = _line_demerits(p, i, j, measured, width_of(first_line + k), track, last,
-                                     relaxed, brk_pen)
-                old = states[j].get(k + 1)
-                if dem != INF and (old is None or tot + dem < old[0]):
-                    states[j][k + 1] = (tot + dem, i, k)
+            b_i = best[i]
+            if b_i == INF:
+                continue
+            # _line_demerits inlined for the common lines (not the last; a stretch within the
+            # gap limit or a squeeze within reach): the same float operations in the same
+            # order. Any other line goes through _line_demerits.
+            if last:
+                dem = _line_demerits(p, i, j, (nat, shr, pgx_j1 - pgx[i], exp_j - exp_i[i]), w0,
+                                     trk_j - trk_i[i], last, relaxed, brk_pen)
+            elif nat > w0:
+                need = nat - w0
+                if need > shr:
+                    dem = _line_demerits(p, i, j, (nat, shr, pgx_j1 - pgx[i], exp_j - exp_i[i]),
+                                         w0, trk_j - trk_i[i], last, relaxed, brk_pen)
+                else:
+                    bad = SHRINK_BADNESS * (need / max(shr, 1)) ** 2
+                    if need > shr - TRACK_SHRINK * (trk_j - trk_i[i]):
+                        bad += _TRACK_BAD
+                    dem = (1 + bad) ** 2 + brk_pen
+            else:
+                exp = exp_j - exp_i[i]
+                slack = w0 - nat - (pgx_j1 - pgx[i])
+                if slack > 0 and exp and (slack / exp <= GAP_LIMIT
+                                          or (trk_j == trk_i[i] and pj[j - 1] == pj[i])):
+                    # spread over the gaps alone (stretch_plan's first case, or its third with
+                    # no letters to open and no blank to give back)
+                    per_gap = slack / exp
+                    bad = STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2
+                    if per_gap > GAP_LIMIT:
+                        bad += _OVER_BAD
+                    dem = (1 + bad) ** 2 + brk_pen
+                else:
+                    dem = _line_demerits(p, i, j, (nat, shr, pgx_j1 - pgx[i], exp), w0,
+                                         trk_j - trk_i[i], last, relaxed, brk_pen)
+            if b_i + dem < best[j]:
+                best[j], prev[j] = b_i + dem, i
+    if totals is not None:
+        totals[:] = best if uniform else [min((t for t, _, _ in st.values()), default=INF)
+                                          for st in states]
     lines, j = [], n
     if uniform:
         if best[n] == INF:
@@ -472,22 +573,22 @@ def _run_text(p: Prepared, k: int) -> str:
     return "".join(a.text for a in p.atoms if a.run == run and a.style == p.atoms[k].style)
 
 
-def _issues(p: Prepared, lines, width_of, first_line) -> list[Issue]:
+def _issues(p: Prepared, lines, widths: list[int]) -> list[Issue]:
     issues: list[Issue] = []
     level = p.settings.level
     for k, (i, j) in enumerate(lines):
         last = k == len(lines) - 1
-        target = width_of(first_line + k)
-        nat, shr, ext, exp = measure(p, i, j)
+        target = widths[k]
+        nat, shr, ext, exp, track = measure_line(p, i, j)
         if C.no_line_start(p.atoms[i].cls, level):
             issues.append(Issue("forbidden-start", k, f"line starts with {p.atoms[i].text}"))
         if not last and C.no_line_end(p.atoms[j - 1].cls, level):
             issues.append(Issue("forbidden-end", k, f"line ends with {p.atoms[j - 1].text}"))
-        if nat - shr > target:
+        if nat - shr - CLOSE_EXTRA * track > target:
             issues.append(Issue("overfull", k, f"{(nat - shr - target) / EM:.2f} em too wide"))
         elif not last and nat < target:
             slack = target - nat - ext
-            per_gap, per_track = stretch_plan(slack, exp, trackable(p, i, j))
+            per_gap, per_track, _ = stretch_plan(slack, exp, track, giveback(p, i, j))
             if slack > 0 and exp == 0 and not per_track:
                 issues.append(Issue("ragged", k, "no gap to spread the line over"))
             elif slack > 0 and per_gap > LOOSE_LIMIT:
@@ -495,6 +596,10 @@ def _issues(p: Prepared, lines, width_of, first_line) -> list[Issue]:
         if not last and p.atoms[j - 1].join == JOIN_EMERGENCY and same_run(p.atoms[j - 1], p.atoms[j]):
             issues.append(Issue("emergency-break", k, f"“{_run_text(p, j - 1)}” broken at the "
                                                       "column edge: no break point fits"))
+        if not last and p.atoms[j - 1].join == JOIN_SYLLABLE and same_run(p.atoms[j - 1], p.atoms[j]):
+            issues.append(Issue("syllable-break", k, f"“{p.atoms[j - 1].text}-{p.atoms[j].text}”"
+                                                     " divided by the syllable rule (no dictionary "
+                                                     "break): check the division"))
         if last and _is_orphan(p, i, j):
             issues.append(Issue("orphan", k, "last line holds one lone character"))
     return issues
