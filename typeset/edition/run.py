@@ -102,11 +102,13 @@ def run_dask(plan: Plan, client, options: dict) -> Iterator[dict]:
 
     tag = hashlib.sha1(f"{plan.edition.path}{time.time_ns()}".encode()).hexdigest()[:10]
     futures = {}
+    order = plan.priority()   # the most work first, as the local pool does
     for t in plan.tasks:
         futures[t.index] = client.submit(run_page, plan.job(t.index, **options),
                                          *(futures[d] for d in t.deps),
                                          key=f"typeset-{plan.edition.name}-p{t.number}-{tag}",
-                                         pure=False, retries=0)
+                                         pure=False, retries=0,
+                                         priority=len(order) - order.index(t.index))
     index_of = {f.key: i for i, f in futures.items()}
     try:
         for fut in as_completed(list(futures.values()), loop=client.loop):
