@@ -197,8 +197,9 @@ def prepare(atoms: list[Atom], settings: Settings) -> Prepared:
         gaps.append(g)
         gaps_s.append(g // 2 if g else 0)
         gaps_x.append(max(0, HALF - g) if g else 0)
-        # a CJK–Latin gap stretches in the first step only, to ½ em (its own limit, §2.8)
-        exp.append(1 if not inside and not g and _expandable(a, b) else 0)
+        # a CJK–Latin gap stretches in the first step only, to ½ em (its own limit, §2.8); a
+        # Latin word space is one position: only the junction after it takes a share
+        exp.append(1 if not inside and not g and _expandable(a, b) and b.cls != C.SPACE else 0)
         track.append(1 if inside else 0)
         if inside:
             allowed.append(bool(a.join))
