@@ -340,6 +340,7 @@ def test_a_name_is_divided_at_a_syllable_rather_than_leave_han_gaps_over_half_an
     assert sets[0].hyphen_x is not None, lines               # the hyphen is drawn
     assert lines[0].endswith(("Ki", "Le")), lines
     assert [i.kind for i in issues] == ["syllable-break"], issues   # and reported
+    assert ("“Ki-prono”" if "Kiprono" in text else "“Le-Bron”") in issues[0].detail
 
 
 def test_a_syllable_break_is_a_last_resort():

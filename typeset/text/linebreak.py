@@ -536,9 +536,11 @@ def _issues(p: Prepared, lines, width_of, first_line) -> list[Issue]:
             issues.append(Issue("emergency-break", k, f"“{_run_text(p, j - 1)}” broken at the "
                                                       "column edge: no break point fits"))
         if not last and p.atoms[j - 1].join == JOIN_SYLLABLE and same_run(p.atoms[j - 1], p.atoms[j]):
-            issues.append(Issue("syllable-break", k, f"“{p.atoms[j - 1].text}-{p.atoms[j].text}”"
-                                                     " divided by the syllable rule (no dictionary "
-                                                     "break): check the division"))
+            a = p.atoms[j - 1]
+            head = "".join(x.text for x in p.atoms[:j] if x.run == a.run and x.style == a.style)
+            tail = _run_text(p, j - 1)[len(head):]
+            issues.append(Issue("syllable-break", k, f"“{head}-{tail}” divided by the syllable "
+                                                     "rule (no dictionary break): check it"))
         if last and _is_orphan(p, i, j):
             issues.append(Issue("orphan", k, "last line holds one lone character"))
     return issues
