@@ -425,3 +425,8 @@ def test_a_latin_word_space_takes_one_share_of_the_stretch(chars):
                 assert min(gaps[k - 1], gaps[k]) == pytest.approx(0, abs=1e-6), (lines, gaps)
                 seen += max(gaps[k - 1], gaps[k]) > 1e-6
     assert seen, lines      # some word space did take a share
+
+
+def test_a_full_width_hyphen_inside_a_full_width_model_number_becomes_ascii():
+    assert norm("型号为 ＳＹ－Ｘ５０ Ｐｒｏ 的手机") == "型号为SY-X50 Pro的手机"
+    assert norm("北京－上海") == "北京－上海"        # between Chinese it is left alone
