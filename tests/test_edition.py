@@ -389,6 +389,51 @@ def test_the_sample_front_page_is_filled_with_print_resolution_photos(tmp_path):
             assert f"| {photo} |" in licences, (spec.name, photo)
 
 
+def test_every_page_of_the_sample_edition_is_filled(tmp_path):
+    """Read from each page's PDF: no white hole anywhere in the type area. The type area is the
+    same on every page (one grid): its top and foot are the ends of page 1's column rule (the
+    tallest thin line), its sides the extent of page 1's ink between them. It is cut into its
+    eight columns and into bands of ten body lines; on every page every cell holds some ink
+    (text, a photo or a rule), and every column's lowest ink lies within five body lines of
+    the foot (a story's last column may end a little short). A page with a few lines at the
+    top and white below (the old pages 3 and 4) fails."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    from typeset.edition import render_edition
+
+    res = render_edition(ROOT / "layouts" / "sample-edition.yaml", tmp_path, jobs=1,
+                         preview_dpi=0)
+    pitch = 12   # one body line: 9 pt + 3 pt
+
+    def ink_of(page):
+        pdf = pdfium.PdfDocument(res.folder / page["file"])
+        objects = [(o.type, o.get_bounds()) for o in pdf[0].get_objects(max_depth=3)]
+        pdf.close()
+        return [b for t, b in objects if t in (raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_IMAGE,
+                                                raw.FPDF_PAGEOBJ_PATH)]
+
+    first = ink_of(res.report["pages"][0])
+    rule = max((b for b in first if b[2] - b[0] < 2), key=lambda b: b[3] - b[1])
+    foot, top = rule[1], rule[3]
+    x0 = min(b[0] for b in first if foot - 1 <= b[1] and b[3] <= top + 1)
+    x1 = max(b[2] for b in first if foot - 1 <= b[1] and b[3] <= top + 1)
+    col = (x1 - x0) / 8
+    for page in res.report["pages"]:
+        assert page["ok"] and page["preflight"] == "PASS", (page["number"], page["problems"])
+        ink = [b for b in ink_of(page) if b[3] <= top + 1]
+        for c in range(8):
+            lo, hi = x0 + c * col + 2, x0 + (c + 1) * col - 2
+            here = [b for b in ink if b[0] < hi and b[2] > lo]
+            where = (f"page {page['number']}", f"column {c + 1}")
+            assert here and min(b[1] for b in here) < foot + 5 * pitch, (*where, "short of the foot")
+            upper = top
+            while upper - 10 * pitch > foot:
+                assert any(b[1] < upper and b[3] > upper - 10 * pitch for b in here), (
+                    *where, f"ten lines of white {(top - upper) / pitch:.0f} lines from the top")
+                upper -= 10 * pitch
+
+
 def test_a_mistake_in_a_page_entry_points_at_the_edition_line(tmp_path, capsys):
     ed = make(tmp_path, [("a", FILLER)], extra="")
     text = ed.read_text(encoding="utf-8").replace("    section: 版a\n",
