@@ -64,6 +64,9 @@ def output_name(spec) -> str:
 
 def render(spec_path: Path, out_dir: Path, progress=None, preflight: bool | None = None) -> RenderResult:
     spec, result = build(spec_path, progress)
+    from typeset.text.segment import release
+
+    release()        # the word segmenter's dictionary is not needed to write: less memory at the peak
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf = out_dir / output_name(spec)
     if progress:

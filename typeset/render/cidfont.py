@@ -16,7 +16,6 @@ import io
 import zlib
 
 import uharfbuzz as hb
-from fontTools.cffLib import CFFFontSet
 from reportlab.pdfbase.pdfdoc import (
     PDFArray, PDFDictionary, PDFName, PDFObjectReference, PDFStream, PDFString,
 )
@@ -113,6 +112,8 @@ class CIDFontWriter:
         return bytes(sub.blob.data)
 
     def _rename_cff(self, data: bytes, name: str) -> bytes:
+        from fontTools.cffLib import CFFFontSet   # fontTools only when a CFF subset is written
+
         fs = CFFFontSet()
         fs.decompile(io.BytesIO(data), None)
         top = fs[fs.fontNames[0]]
@@ -174,10 +175,8 @@ class CIDFontWriter:
         if self.face.is_cff:
             font_bytes = self._rename_cff(font_bytes, base)
         compressed = zlib.compress(font_bytes, FLATE_LEVEL)
-        head = self.face.font["head"]
         scale = 1000 / self.face.upem
-        bbox = [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
-        os2 = self.face.font["OS/2"]
+        bbox = [round(v * scale) for v in self.face.bbox]
         file_dict = {"Filter": PDFName("FlateDecode")}
         if self.face.is_cff:
             file_dict["Subtype"] = PDFName("CIDFontType0C")
@@ -192,9 +191,9 @@ class CIDFontWriter:
             "Flags": 4,
             "FontBBox": PDFArray(bbox),
             "ItalicAngle": 0,
-            "Ascent": round(os2.sTypoAscender * scale),
-            "Descent": round(os2.sTypoDescender * scale),
-            "CapHeight": round(getattr(os2, "sCapHeight", 700) * scale) or 700,
+            "Ascent": round(self.face.typo_ascender * scale),
+            "Descent": round(self.face.typo_descender * scale),
+            "CapHeight": round(self.face.cap_height * scale) or 700,
             "StemV": 80,
             file_key: font_file,
         })
