@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from pathlib import Path
 
 # Bumped when the layout of the cache's files changes: older entries are then misses.
@@ -58,7 +57,7 @@ def store(name: str, key, value) -> bool:
     if folder is None:
         return False
     path = folder / name
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
         data = json.dumps({"format": CACHE_FORMAT, "key": as_stored(key), "value": value},
                           ensure_ascii=False, sort_keys=True).encode("utf-8")
