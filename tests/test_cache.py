@@ -125,7 +125,8 @@ def test_the_cache_can_be_turned_off(own_cache, tmp_path, monkeypatch):
 
 # -- installed faces -----------------------------------------------------------------------
 
-def test_the_installed_face_list_is_cached_while_fontconfig_is_unchanged(own_cache, monkeypatch):
+def test_the_installed_face_list_is_cached_while_fontconfig_is_unchanged(own_cache, monkeypatch,
+                                                                        tmp_path):
     real = F.installed_faces()
     assert any(f.family == "Noto Serif CJK SC" for f in real)
     stored = cache.load(F._FACES_CACHE, "fc-list")
@@ -143,10 +144,19 @@ def test_the_installed_face_list_is_cached_while_fontconfig_is_unchanged(own_cac
     assert F.installed_faces() == real
 
     # a font folder changes (a font added or removed changes its mtime): asked again
+    monkeypatch.delenv("FONTCONFIG_PATH")
+    folder = tmp_path / "fonts"
+    folder.mkdir()
     stored = cache.load(F._FACES_CACHE, "fc-list")
     stored["rows"] = stored["rows"][:1]
-    stored["key"][1][0] = ["/planted", 1, 1]     # the first folder's mtime as it was before
+    stored["folders"].append(str(folder))
+    stored["key"] = F._fontconfig_key(stored["folders"])
     cache.store(F._FACES_CACHE, "fc-list", stored)
+    F.installed_faces.cache_clear()
+    assert len(F.installed_faces()) == 1
+    (folder / "new.otf").write_bytes(b"")
+    st = folder.stat()
+    os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     F.installed_faces.cache_clear()
     assert F.installed_faces() == real
 
