@@ -171,9 +171,9 @@ class CIDFontWriter:
         tag = self.tag()
         ps = "".join(c for c in self.face.ps_name if c.isalnum() or c == "-")
         base = f"{tag}+{ps}"
-        font_bytes = self._subset()
-        if self.face.is_cff:
-            font_bytes = self._rename_cff(font_bytes, base)
+        from typeset.render.subsetcache import font_program
+
+        font_bytes = font_program(self, base)    # _subset (+ _rename_cff), or an earlier run's
         compressed = zlib.compress(font_bytes, FLATE_LEVEL)
         scale = 1000 / self.face.upem
         bbox = [round(v * scale) for v in self.face.bbox]

@@ -38,6 +38,14 @@ def prepared_image(item: D.Image) -> PILImage.Image:
 def draw_image(canvas, item: D.Image, page_h: float) -> str:
     """Draw the photo; return the digest preflight names it by (sha256 of its samples as
     stored in the PDF, first DIGEST_CHARS hex digits: see prepress/walk.py)."""
+    from typeset.render.imagecache import draw_cached, remember
+
+    x, y = item.x, page_h - item.y - item.h
+    digest = draw_cached(canvas, item, x, y, item.w, item.h)   # prepared by an earlier run
+    if digest is not None:
+        return digest
     reader = ImageReader(prepared_image(item))
-    canvas.drawImage(reader, item.x, page_h - item.y - item.h, item.w, item.h)
-    return hashlib.sha256(reader.getRGBData()).hexdigest()[:DIGEST_CHARS]
+    canvas.drawImage(reader, x, y, item.w, item.h)
+    digest = hashlib.sha256(reader.getRGBData()).hexdigest()[:DIGEST_CHARS]
+    remember(canvas, item, digest)
+    return digest
