@@ -371,3 +371,29 @@ def _flate_streams(pdf: bytes):
             yield zlib.decompressobj().decompress(pdf[m.end():m.end() + 2_000_000])
         except zlib.error:
             continue
+
+
+def test_a_photo_passes_its_check_once_until_the_file_changes(own_cache, tmp_path):
+    import glob
+
+    from typeset.layout.photo import open_photo
+
+    class Reader:
+        def error(self, key, message, hint=None):
+            return ValueError(message)
+
+    photo = tmp_path / "p.jpg"
+    shutil.copy2(ROOT / "content" / "photos" / "evening-glow.jpg", photo)
+    info = open_photo(photo, Reader())
+    assert (info.width, info.height, info.mode) == (2560, 1600, "RGB")
+    [entry] = glob.glob(str(own_cache / "photo-checks" / "*.json"))
+    # planted: another size under the same key → believed (the photo is not decoded again)
+    head = json.loads(Path(entry).read_text())
+    head["value"] = [10, 20, "L"]
+    Path(entry).write_text(json.dumps(head))
+    assert (open_photo(photo, Reader()).width, open_photo(photo, Reader()).mode) == (10, "L")
+    # the file cut short: checked again, refused, and nothing remembered for it
+    photo.write_bytes(photo.read_bytes()[:40000])
+    with pytest.raises(ValueError, match="damaged or truncated"):
+        open_photo(photo, Reader())
+    assert json.loads(Path(entry).read_text())["value"] == [10, 20, "L"]

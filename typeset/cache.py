@@ -77,12 +77,13 @@ def store(name: str, key, value) -> bool:
 
 
 def file_key(path: str | os.PathLike) -> list | None:
-    """What identifies a file's contents cheaply: [path, size, mtime in ns]; None if missing."""
+    """What identifies a file's contents cheaply: [absolute path, size, mtime in ns]; None if
+    missing."""
     try:
         st = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):
         return None
-    return [os.fspath(path), st.st_size, st.st_mtime_ns]
+    return [os.path.abspath(os.fspath(path)), st.st_size, st.st_mtime_ns]
 
 
 def module_key(module: str) -> list | None:
