@@ -355,8 +355,10 @@ def test_a_cached_font_subset_is_what_the_pdf_embeds(own_cache, tmp_path):
     assert subsets
     assert _render(spec, tmp_path / "b") == cold
     # planted: another font program under the same key → the PDF embeds it
-    for path in subsets:
-        _rewrite(path, data_change=lambda d: d + b"PLANTED")
+    import zlib
+
+    for path in subsets:     # stored compressed, as embedded
+        _rewrite(path, data_change=lambda d: zlib.compress(zlib.decompress(d) + b"PLANTED"))
     warm = _render(spec, tmp_path / "c")
     assert warm != cold
     assert any(b"PLANTED" in s for s in _flate_streams(warm))

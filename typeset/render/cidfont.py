@@ -173,8 +173,8 @@ class CIDFontWriter:
         base = f"{tag}+{ps}"
         from typeset.render.subsetcache import font_program
 
-        font_bytes = font_program(self, base)    # _subset (+ _rename_cff), or an earlier run's
-        compressed = zlib.compress(font_bytes, FLATE_LEVEL)
+        # _subset (+ _rename_cff), then compressed; or an earlier run's, from the cache on disk
+        font_length, compressed = font_program(self, base, FLATE_LEVEL)
         scale = 1000 / self.face.upem
         bbox = [round(v * scale) for v in self.face.bbox]
         file_dict = {"Filter": PDFName("FlateDecode")}
@@ -182,7 +182,7 @@ class CIDFontWriter:
             file_dict["Subtype"] = PDFName("CIDFontType0C")
             file_key = "FontFile3"
         else:
-            file_dict["Length1"] = len(font_bytes)
+            file_dict["Length1"] = font_length
             file_key = "FontFile2"
         font_file = PDFStream(PDFDictionary(file_dict), compressed, filters=None)
         descriptor = PDFDictionary({
