@@ -151,17 +151,14 @@ class Face:
     _shaped: dict[str, list] = field(default_factory=dict, repr=False)
     _ink: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
 
-    @property
-    def upem(self) -> int:
-        return self.facts["upem"]
+    upem: int = field(init=False)
+    is_cff: bool = field(init=False)
+    ps_name: str = field(init=False)
 
-    @property
-    def is_cff(self) -> bool:
-        return self.facts["is_cff"]
-
-    @property
-    def ps_name(self) -> str:
-        return self.facts["ps_name"]
+    def __post_init__(self) -> None:
+        # plain attributes: read in the layout's inner loops
+        self.upem, self.is_cff = self.facts["upem"], self.facts["is_cff"]
+        self.ps_name = self.facts["ps_name"]
 
     @property
     def bbox(self) -> tuple[int, int, int, int]:
