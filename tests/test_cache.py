@@ -399,3 +399,26 @@ def test_a_photo_passes_its_check_once_until_the_file_changes(own_cache, tmp_pat
     with pytest.raises(ValueError, match="damaged or truncated"):
         open_photo(photo, Reader())
     assert json.loads(Path(entry).read_text())["value"] == [10, 20, "L"]
+
+
+def test_a_cache_that_cannot_be_written_only_costs_time(own_cache, tmp_path, monkeypatch):
+    spec = ROOT / "layouts" / "lead-article.yaml"
+    good = _render(spec, tmp_path / "a")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    F.open_face.cache_clear()
+    assert _render(spec, tmp_path / "b") == good
+
+
+def test_prune_keeps_the_most_recently_used(tmp_path):
+    import time
+
+    for k in range(6):
+        (tmp_path / f"{k}.bin").write_bytes(b"x")
+        os.utime(tmp_path / f"{k}.bin", ns=(k * 10**9, k * 10**9))
+    old_tmp = tmp_path / ".x.tmp"
+    old_tmp.write_bytes(b"half")
+    os.utime(old_tmp, (time.time() - 7200, time.time() - 7200))
+    cache.prune(tmp_path, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["4.bin", "5.bin"]
