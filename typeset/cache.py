@@ -1,5 +1,6 @@
 """A small cache on disk for facts that are slow to find and the same every run for the same
-input: per-font facts, the installed-font list, word segmentation of display lines.
+input: per-font facts, the installed-font list, word segmentation of display lines, photos that
+passed their check (the PDF writer's encoded streams have their own, render/streamcache.py).
 
 Where: `$XDG_CACHE_HOME/typeset` (default `~/.cache/typeset`); `TYPESET_CACHE=off` turns it off
 (nothing read or written). Each entry is one JSON file holding the key it was made for and the
@@ -13,10 +14,8 @@ read or write it is silent and the run computes the facts itself.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import time
 from pathlib import Path
 
 # Bumped when the layout of the cache's files changes: older entries are then misses.
@@ -96,80 +95,3 @@ def module_key(module: str) -> list | None:
     except (ImportError, ValueError):
         return None
     return file_key(spec.origin) if spec is not None and spec.origin else None
-
-
-def load_bytes(name: str, key) -> tuple[object, bytes] | None:
-    """(facts, data) stored by `store_bytes` under `name` for exactly `key`, else None."""
-    folder = cache_dir()
-    if folder is None:
-        return None
-    try:
-        with open(folder / name, "rb") as f:
-            head = json.loads(f.readline())
-            if head.get("format") != CACHE_FORMAT or head.get("key") != as_stored(key):
-                return None
-            data = f.read()
-        if len(data) != head["length"] or hashlib.sha256(data).hexdigest() != head["sha256"]:
-            return None     # cut short or changed on disk
-        os.utime(folder / name)          # recently used: kept longest by `prune`
-        return head["value"], data
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None
-
-
-def store_bytes(name: str, key, value, data: bytes, keep: int = 0) -> bool:
-    """Store `data` with JSON `value` for `key` under `name` (atomically, like `store`); with
-    `keep`, then delete all but the `keep` most recently used files of that folder."""
-    folder = cache_dir()
-    if folder is None:
-        return False
-    path = folder / name
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    try:
-        head = json.dumps({"format": CACHE_FORMAT, "key": as_stored(key), "value": value,
-                           "length": len(data), "sha256": hashlib.sha256(data).hexdigest()},
-                          ensure_ascii=True, sort_keys=True).encode("ascii")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "xb") as f:
-            f.write(head + b"\n")
-            f.write(data)
-        os.replace(tmp, path)
-    except (OSError, TypeError, ValueError):
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-        return False
-    if keep:
-        prune(path.parent, keep)
-    return True
-
-
-def prune(folder: Path, keep: int) -> None:
-    """Delete all but the `keep` most recently used entries of `folder` (and stale temporary
-    files a killed run left behind)."""
-    try:
-        entries = []
-        for e in os.scandir(folder):
-            if e.name.endswith(".tmp"):
-                if e.stat().st_mtime < time.time() - 3600:
-                    os.unlink(e.path)
-                continue
-            entries.append((e.stat().st_mtime_ns, e.path))
-        for _, p in sorted(entries, reverse=True)[keep:]:
-            os.unlink(p)
-    except OSError:
-        pass        # another run pruned first, or the folder is read-only
-
-
-def source_key(*modules: str) -> str:
-    """A digest of the source files of typeset's own modules that make a cached result, so an
-    edit to them is a miss without anyone remembering to bump a version."""
-    from importlib.util import find_spec
-
-    h = hashlib.sha256()
-    for m in modules:
-        spec = find_spec(m)
-        with open(spec.origin, "rb") as f:
-            h.update(f.read())
-    return h.hexdigest()[:16]

@@ -5,7 +5,9 @@ faces become CIDFontType2 with `FontFile2` and an identity CIDToGIDMap. The subs
 the glyphs used and is named by a hash of that glyph set, so pages from different runs never
 clash. A ToUnicode CMap maps every code back to one text (`text_of`); where one glyph stands for
 several texts (the 〓 mark for different missing characters, a vertical form shared by two
-marks) the renderer adds /ActualText for the others. See
+marks) the renderer adds /ActualText for the others. The compressed subset is kept in the
+on-disk stream cache (`streamcache.py`), keyed by the font file, the glyph set and the libraries
+that subset it, so a page written again does not subset again. See
 `reference/cid-fonts-in-reportlab.md` for the ReportLab internals relied on here.
 """
 
@@ -21,6 +23,7 @@ from reportlab.pdfbase.pdfdoc import (
 )
 
 from typeset.font.face import Face
+from typeset.render import streamcache
 
 FLATE_LEVEL = 6
 _TRUETYPE_TABLES = {"glyf", "loca", "head", "hhea", "hmtx", "maxp", "cvt ", "fpgm", "prep"}
@@ -127,6 +130,25 @@ class CIDFontWriter:
         del top
         return out.getvalue()
 
+    def _font_file(self, base: str) -> tuple[int, bytes]:
+        """The subset's length and its Flate-compressed bytes, from the cache when this font
+        file was subset to this glyph set before."""
+        codes = ",".join(map(str, self._codes())).encode()
+        key = ["font", streamcache.file_key(self.face.ref.path), self.face.ref.index, base,
+               hashlib.sha256(codes).hexdigest(), self.face.is_cff, FLATE_LEVEL,
+               zlib.ZLIB_RUNTIME_VERSION, streamcache.module_key("uharfbuzz"),
+               streamcache.module_key("fontTools"), streamcache.code_key(__file__)]
+        hit = streamcache.load(key) if key[1] is not None else None
+        if hit is not None and isinstance(hit[0].get("length"), int):
+            return hit[0]["length"], hit[1]
+        font_bytes = self._subset()
+        if self.face.is_cff:
+            font_bytes = self._rename_cff(font_bytes, base)
+        compressed = zlib.compress(font_bytes, FLATE_LEVEL)
+        if key[1] is not None:
+            streamcache.store(key, {"length": len(font_bytes)}, compressed)
+        return len(font_bytes), compressed
+
     def _widths(self) -> PDFArray:
         runs: list = []
         cur_start, cur = None, []
@@ -171,10 +193,7 @@ class CIDFontWriter:
         tag = self.tag()
         ps = "".join(c for c in self.face.ps_name if c.isalnum() or c == "-")
         base = f"{tag}+{ps}"
-        from typeset.render.subsetcache import font_program
-
-        # _subset (+ _rename_cff), then compressed; or an earlier run's, from the cache on disk
-        font_length, compressed = font_program(self, base, FLATE_LEVEL)
+        length, compressed = self._font_file(base)
         scale = 1000 / self.face.upem
         bbox = [round(v * scale) for v in self.face.bbox]
         file_dict = {"Filter": PDFName("FlateDecode")}
@@ -182,7 +201,7 @@ class CIDFontWriter:
             file_dict["Subtype"] = PDFName("CIDFontType0C")
             file_key = "FontFile3"
         else:
-            file_dict["Length1"] = font_length
+            file_dict["Length1"] = length
             file_key = "FontFile2"
         font_file = PDFStream(PDFDictionary(file_dict), compressed, filters=None)
         descriptor = PDFDictionary({
@@ -211,7 +230,7 @@ class CIDFontWriter:
         })
         if not self.face.is_cff:
             cid_font.dict["CIDToGIDMap"] = PDFName("Identity")
-        tounicode = PDFStream(PDFDictionary({}), self._to_unicode(), filters=None)
+        tounicode = PDFStream(PDFDictionary({}), b"", filters=None)
         tounicode.dictionary["Filter"] = PDFName("FlateDecode")
         tounicode.content = zlib.compress(self._to_unicode(), FLATE_LEVEL)
         type0 = PDFDictionary({
