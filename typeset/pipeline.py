@@ -23,20 +23,22 @@ class RenderResult:
     accepted_images: list[str] = field(default_factory=list)   # digests passed to preflight
 
 
-def build(spec_path: Path, progress=None) -> tuple:
-    """Load and lay out a spec, then run the page checks (result.problems)."""
+def build(spec_path: Path, progress=None, memo=None) -> tuple:
+    """Load and lay out a spec, then run the page checks (result.problems). `memo`: a
+    layout/memo.py LayoutMemo kept by a long-lived process (watch) between renders."""
     spec = load_spec(spec_path)
-    return spec, layout_checked(spec, progress)
+    return spec, layout_checked(spec, progress, memo)
 
 
-def layout_checked(spec, progress=None) -> PageResult:
+def layout_checked(spec, progress=None, memo=None) -> PageResult:
     """Lay out a loaded spec and run every product check on the page."""
     from typeset.checks import page_problems
 
-    result = layout_page(spec, progress)
+    result = layout_page(spec, progress, memo)
     if progress:
         progress("checking the page")
-    result.problems = page_problems(spec, result)
+    result.problems = page_problems(spec, result) if memo is None else \
+        memo.page_problems(spec, result)
     return result
 
 
@@ -62,8 +64,9 @@ def output_name(spec) -> str:
                                        page=h.page if h else "", section=h.section if h else "")
 
 
-def render(spec_path: Path, out_dir: Path, progress=None, preflight: bool | None = None) -> RenderResult:
-    spec, result = build(spec_path, progress)
+def render(spec_path: Path, out_dir: Path, progress=None, preflight: bool | None = None,
+           memo=None) -> RenderResult:
+    spec, result = build(spec_path, progress, memo)
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf = out_dir / output_name(spec)
     if progress:

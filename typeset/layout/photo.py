@@ -25,7 +25,19 @@ class PhotoInfo:
 
 
 def open_photo(path: Path, reader) -> PhotoInfo:
-    """Open and verify an image; raise a readable error for anything that is not a photo."""
+    """Open and verify an image; raise a readable error for anything that is not a photo.
+    A long-lived process (watch, typeset/reuse.py) keeps what it found, by file stamp."""
+    from typeset import reuse
+
+    key = reuse.file_stamp(path)
+    kept = reuse.PHOTOS.get(key)
+    if kept is None:
+        kept = _open_photo(path, reader)
+        reuse.PHOTOS.put(key, kept)
+    return PhotoInfo(path, kept.width, kept.height, kept.mode, list(kept.warnings))
+
+
+def _open_photo(path: Path, reader) -> PhotoInfo:
     key = "photo"
     try:
         with warnings.catch_warnings():

@@ -165,15 +165,29 @@ class CIDFontWriter:
         lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
         return ("\n".join(lines) + "\n").encode("ascii")
 
+    def _font_program(self, base: str) -> tuple[bytes, int]:
+        """The subset font program, compressed, and its length before compression; kept
+        between renders in a long-lived process (reuse.SUBSETS), keyed by the font file and
+        the glyph set."""
+        from typeset import reuse
+
+        key = (reuse.file_stamp(self.face.ref.path), self.face.ref.index, base,
+               tuple(self._codes()))
+        kept = reuse.SUBSETS.get(key)
+        if kept is None:
+            font_bytes = self._subset()
+            if self.face.is_cff:
+                font_bytes = self._rename_cff(font_bytes, base)
+            kept = (zlib.compress(font_bytes, FLATE_LEVEL), len(font_bytes))
+            reuse.SUBSETS.put(key, kept)
+        return kept
+
     def addObjects(self, doc) -> None:  # noqa: N802 (ReportLab's hook name)
         """Called by ReportLab before the document is formatted."""
         tag = self.tag()
         ps = "".join(c for c in self.face.ps_name if c.isalnum() or c == "-")
         base = f"{tag}+{ps}"
-        font_bytes = self._subset()
-        if self.face.is_cff:
-            font_bytes = self._rename_cff(font_bytes, base)
-        compressed = zlib.compress(font_bytes, FLATE_LEVEL)
+        compressed, length = self._font_program(base)
         head = self.face.font["head"]
         scale = 1000 / self.face.upem
         bbox = [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
@@ -183,7 +197,7 @@ class CIDFontWriter:
             file_dict["Subtype"] = PDFName("CIDFontType0C")
             file_key = "FontFile3"
         else:
-            file_dict["Length1"] = len(font_bytes)
+            file_dict["Length1"] = length
             file_key = "FontFile2"
         font_file = PDFStream(PDFDictionary(file_dict), compressed, filters=None)
         descriptor = PDFDictionary({

@@ -37,7 +37,47 @@ def prepared_image(item: D.Image) -> PILImage.Image:
 
 def draw_image(canvas, item: D.Image, page_h: float) -> str:
     """Draw the photo; return the digest preflight names it by (sha256 of its samples as
-    stored in the PDF, first DIGEST_CHARS hex digits: see prepress/walk.py)."""
-    reader = ImageReader(prepared_image(item))
+    stored in the PDF, first DIGEST_CHARS hex digits: see prepress/walk.py).
+
+    In a long-lived process (reuse.IMAGES enabled), the prepared samples and their compressed
+    image XObject are kept, keyed by the file and every setting that changes the samples."""
+    from typeset import reuse
+
+    key = (reuse.file_stamp(item.path), tuple(item.crop), item.grey, item.max_ink,
+           reuse.file_stamp(item.icc))
+    kept = reuse.IMAGES.get(key)
+    if kept is None:
+        reader = ImageReader(prepared_image(item))
+        digest = hashlib.sha256(reader.getRGBData()).hexdigest()[:DIGEST_CHARS]
+        xobject = None
+    else:
+        reader, digest, xobject = kept
+    doc = canvas._doc
+    if xobject is not None:
+        # what Canvas.drawImage does the first time it meets an image, without compressing
+        # the samples again: register the kept XObject under the name drawImage looks up
+        name = xobject.name
+        reg = doc.getXObjectName(name)
+        if doc.idToObject.get(reg) is None:
+            xobject = _fresh(xobject)
+            canvas._setXObjects(xobject)
+            doc.Reference(xobject, reg)
+            doc.addForm(name, xobject)
+    before = set(doc.idToObject)
     canvas.drawImage(reader, item.x, page_h - item.y - item.h, item.w, item.h)
-    return hashlib.sha256(reader.getRGBData()).hexdigest()[:DIGEST_CHARS]
+    if kept is None and reuse.IMAGES.limit:
+        new = [doc.idToObject[k] for k in set(doc.idToObject) - before]
+        made = [o for o in new if type(o).__name__ == "PDFImageXObject"]
+        if len(made) == 1 and getattr(made[0], "smask", None) is None:
+            reuse.IMAGES.put(key, (reader, digest, _fresh(made[0])))
+    return digest
+
+
+def _fresh(xobject):
+    """A copy of an image XObject as it was before a document registered it."""
+    import copy
+
+    new = copy.copy(xobject)
+    for attr in ("__InternalName__", "XObjects"):
+        new.__dict__.pop(attr, None)
+    return new

@@ -1,0 +1,165 @@
+"""Incremental re-renders (`typeset watch`): after each edit, the PDF and fit report a long-lived
+process writes with its kept layout (layout/memo.py) and kept results (typeset/reuse.py) are
+the same bytes as a cold `typeset render` of the edited files in a new process."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from typeset import checks, reuse
+from typeset import display as D
+from typeset.layout.memo import LayoutMemo
+from typeset.pipeline import build
+from typeset.review.watch import Renderer
+
+ROOT = Path(__file__).resolve().parents[1]
+EXT_B = "\U00020000"    # CJK Extension B: only the fallback faces (HanaMin) have it
+NO_FONT = "\ue000"      # private use: no font has it (drawn as 〓, reported missing)
+
+
+def _project(tmp_path: Path) -> Path:
+    for d in ("layouts", "content", "fonts"):
+        shutil.copytree(ROOT / d, tmp_path / d)
+    (tmp_path / "typeset.toml").write_text("")
+    return tmp_path / "layouts" / "sample-page.yaml"
+
+
+def _cold(spec: Path, out: Path) -> dict[str, bytes]:
+    subprocess.run([sys.executable, "-m", "typeset", "render", str(spec), "-o", str(out), "-q",
+                    "--no-preflight"], check=False, cwd=ROOT)
+    return _files(out)
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {f.name: f.read_bytes() for f in sorted(out.iterdir()) if f.is_file()}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+@pytest.fixture
+def renderer(tmp_path):
+    spec = _project(tmp_path)
+    r = Renderer(spec, tmp_path / "warm")
+    yield r
+    r.close()
+
+
+def test_incremental_rerenders_give_the_bytes_of_a_cold_render(renderer, tmp_path):
+    spec = renderer.spec_path
+    content = tmp_path / "content"
+    lead, gong = content / "lead-article.md", content / "feature-gongshilan.md"
+    photo = content / "photos" / "evening-glow.jpg"
+    # a paragraph too many for the feature: composed, counted as overflow, never drawn
+    gong.write_text(gong.read_text("utf-8") + f"\n多出的一段{EXT_B}不在版面上。\n", "utf-8")
+    edits = [
+        ("first render", lambda: None),
+        ("a paragraph of the lead", lambda: _edit(lead, "晌午刚过", "晌午刚刚过")),
+        ("another paragraph of the feature (its overflow paragraph is reused)",
+         lambda: _edit(gong, "。", "，又。")),
+        ("a fallback glyph and a missing one in the lead",
+         lambda: _edit(lead, "晌午刚刚过", f"晌午{EXT_B}刚{NO_FONT}过")),
+        ("and taken out again", lambda: _edit(lead, f"晌午{EXT_B}刚{NO_FONT}过", "晌午刚过")),
+        ("the photo's caption", lambda: _edit(content / "photo-concert.md", "。", "！")),
+        ("the photo replaced under its name",
+         lambda: Image.open(photo).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(photo,
+                                                                                    quality=90)),
+        ("a block's option in the spec", lambda: _edit(spec, "title_size: 36pt", "title_size: 32pt")),
+    ]
+    before = None
+    for n, (what, edit) in enumerate(edits):
+        edit()
+        result = renderer.render()
+        warm = _files(renderer.out_dir)
+        cold = _cold(spec, tmp_path / f"cold{n}")
+        assert warm.keys() == cold.keys() and len(warm) == 2, what
+        for name in warm:
+            assert warm[name] == cold[name], f"{what}: {name} differs from a cold render"
+        assert warm != before, f"{what}: the edit changed nothing"
+        before = warm
+        glyphs = (result.report["fallback_glyphs"], result.report["missing_glyphs"])
+        if what.startswith("a fallback glyph"):
+            assert "U+20000" in str(glyphs[0]) and "U+E000" in str(glyphs[1]), glyphs
+        elif n > 3:
+            assert glyphs == ({}, []), what
+        if n:
+            # only what the edit touched was laid out again
+            assert renderer.memo.misses <= 3 < renderer.memo.hits, what
+    assert reuse.IMAGES.hits and reuse.SUBSETS.hits and reuse.YAML.hits
+
+
+def test_a_reused_prepared_paragraph_reports_its_fallback_glyphs_again():
+    """A paragraph atomised in an earlier render took a character from a fallback face (the
+    report lists it even when the paragraph is never drawn): taken from the kept caches in a
+    later render, it is listed again."""
+    from typeset.font.roles import DEFAULT_ROLES, FontBook
+    from typeset.spec.model import TextSpec
+
+    memo = LayoutMemo()
+
+    class _Spec:
+        roles, text, print = (DEFAULT_ROLES, "roles"), TextSpec(), None
+
+    def fallbacks(composer):
+        return {c.role: dict(c.fallback_used) for c in composer.fonts.all_chains()
+                if c.fallback_used}
+
+    runs = [("读者来信≅编辑部", "kai")]   # ≅: not in LXGW WenKai, measured from Noto Serif
+    first = memo.composer(FontBook(*_Spec.roles), _Spec)
+    p = first.prepare(runs, "x")
+    second = memo.composer(FontBook(*_Spec.roles), _Spec)
+    assert second.prepare(runs, "x") is p           # the kept paragraph
+    assert fallbacks(second) == fallbacks(first) == {"kai": {"≅": "NotoSerifCJKsc-Regular"}}
+
+
+def _plant_touch(page: D.Page) -> None:
+    run = next(it for it in page.items if isinstance(it, D.GlyphRun) and it.owner == "bangchu"
+               and it.role == "body" and len(it.glyphs) > 5)
+    run.glyphs[3].x -= run.size * 0.6
+
+
+def _plant_outside(page: D.Page) -> None:
+    run = [it for it in page.items if isinstance(it, D.GlyphRun) and it.owner == "bangchu"][5]
+    for g in run.glyphs:
+        g.x -= 40                   # into the left margin
+
+
+def _plant_overfull(page: D.Page) -> None:
+    ln = next(ln for ln in page.lines if ln.owner == "lead" and ln.kind == "body")
+    ln.width = ln.measure + 20
+
+
+def _plant_dropped(page: D.Page) -> None:
+    for ln in page.lines:
+        if ln.owner == "gongshilan" and ln.kind == "body":
+            ln.text = ""        # the set text of the story's body lost
+
+
+@pytest.mark.parametrize("plant", [None, _plant_touch, _plant_outside, _plant_overfull,
+                                   _plant_dropped])
+def test_kept_page_checks_find_the_same_rows_as_the_page_checks(plant, tmp_path):
+    """The watch's per-block checks give the rows checks.page_problems gives, in its order.
+    (Faults are planted in the display items and line records themselves, which the page and
+    the kept blocks share.)"""
+    spec_path = _project(tmp_path)
+    memo = LayoutMemo()
+    build(spec_path, memo=memo)                       # fill the memo
+    spec, result = build(spec_path, memo=memo)         # every block replayed
+    assert memo.misses == 0
+    for part in memo._parts:                           # check the (planted) page afresh
+        part[1].checks = None
+    if plant is not None:
+        plant(result.page)
+    want = [p.as_dict() for p in checks.page_problems(spec, result)]
+    got = [p.as_dict() for p in memo.page_problems(spec, result)]
+    assert got == want
+    assert (plant is None) == (want == [])

@@ -1,0 +1,68 @@
+"""Results a long-lived process (`typeset watch`) may keep between renders of a page.
+
+Off by default: a one-shot render gains nothing from them and would only hold memory. When on,
+each store keeps its most recently used entries, keyed by everything the result depends on
+(files by path, size and modification time), so a reused result is the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+
+class Store:
+    """A small least-recently-used map that holds nothing until enabled."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.limit = 0
+        self.hits = 0
+        self._d: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        if not self.limit:
+            return None
+        value = self._d.get(key)
+        if value is not None:
+            self._d.move_to_end(key)
+            self.hits += 1
+        return value
+
+    def put(self, key, value) -> None:
+        if not self.limit:
+            return
+        self._d[key] = value
+        self._d.move_to_end(key)
+        while len(self._d) > self.limit:
+            self._d.popitem(last=False)
+
+    def clear(self) -> None:
+        self._d.clear()
+
+
+IMAGES = Store("image XObjects")     # prepared photos: samples, digest, compressed stream
+SUBSETS = Store("font subsets")       # compressed font programs per face and glyph set
+YAML = Store("parsed YAML")          # spec, roles and front matter text → parsed mapping
+PHOTOS = Store("opened photos")      # a photo checked at load: size and mode
+LIMITS = {IMAGES: 8, SUBSETS: 64, YAML: 256, PHOTOS: 64}
+
+
+def enable(on: bool = True) -> None:
+    """Keep results between renders (watch), or stop and forget them."""
+    for store, limit in LIMITS.items():
+        store.limit = limit if on else 0
+        if not on:
+            store.clear()
+
+
+def file_stamp(path) -> tuple | None:
+    """What identifies a file's content for these stores: path, size, modification time."""
+    import os
+
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (str(path), None, None)
+    return (str(path), st.st_size, st.st_mtime_ns)
