@@ -66,3 +66,18 @@ def file_stamp(path) -> tuple | None:
     except OSError:
         return (str(path), None, None)
     return (str(path), st.st_size, st.st_mtime_ns)
+
+
+class suspended:
+    """Within `with reuse.suspended():` nothing is reused or kept, and nothing kept is lost
+    (a benchmark's baseline in the same process)."""
+
+    def __enter__(self):
+        self._limits = {store: store.limit for store in LIMITS}
+        for store in LIMITS:
+            store.limit = 0
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for store, limit in self._limits.items():
+            store.limit = limit

@@ -40,6 +40,7 @@ class CIDFontWriter:
         self.resource = resource
         self.used: dict[int, str] = {}      # code → text
         self._texts: dict[int, dict[str, int]] = {}
+        self._chosen: dict[int, str] | None = None
 
     # -- codes -------------------------------------------------------------------------
     def code(self, gid: int) -> int:
@@ -52,16 +53,22 @@ class CIDFontWriter:
         code = self.code(gid)
         counts = self._texts.setdefault(code, {})
         counts[text] = counts.get(text, 0) + 1
+        self._chosen = None
         return code
 
     def text_of(self, code: int) -> str:
         """The text the ToUnicode CMap gives `code`: the text it stands for most often (then the
         first in code-point order, so the choice is stable). Glyphs drawn for another text are
         marked with /ActualText by the renderer. Code 0 (.notdef) maps to nothing."""
-        counts = self._texts.get(code)
-        if not counts or code == 0:
-            return ""
-        return min(counts, key=lambda t: (-counts[t], t))
+        chosen = self._chosen
+        if chosen is None:
+            chosen = self._chosen = {}     # the choices, until the next use()
+        text = chosen.get(code)
+        if text is None:
+            counts = self._texts.get(code)
+            text = "" if not counts or code == 0 else min(counts, key=lambda t: (-counts[t], t))
+            chosen[code] = text
+        return text
 
     def texts_of(self, code: int) -> list[str]:
         return sorted(self._texts.get(code, {}))

@@ -53,9 +53,10 @@ def draw_image(canvas, item: D.Image, page_h: float) -> str:
     else:
         reader, digest, xobject = kept
     doc = canvas._doc
+    x, y, w, h = item.x, page_h - item.y - item.h, item.w, item.h
     if xobject is not None:
-        # what Canvas.drawImage does the first time it meets an image, without compressing
-        # the samples again: register the kept XObject under the name drawImage looks up
+        # what Canvas.drawImage does, without digesting and compressing the samples again:
+        # register the kept XObject (once per document), then scale the unit square to the box
         name = xobject.name
         reg = doc.getXObjectName(name)
         if doc.idToObject.get(reg) is None:
@@ -63,9 +64,17 @@ def draw_image(canvas, item: D.Image, page_h: float) -> str:
             canvas._setXObjects(xobject)
             doc.Reference(xobject, reg)
             doc.addForm(name, xobject)
+        canvas._currentPageHasImages = 1
+        canvas.saveState()
+        canvas.translate(x, y)
+        canvas.scale(w, h)
+        canvas._code.append(f"/{reg} Do")
+        canvas.restoreState()
+        canvas._formsinuse.append(name)
+        return digest
     before = set(doc.idToObject)
-    canvas.drawImage(reader, item.x, page_h - item.y - item.h, item.w, item.h)
-    if kept is None and reuse.IMAGES.limit:
+    canvas.drawImage(reader, x, y, w, h)
+    if reuse.IMAGES.limit:
         new = [doc.idToObject[k] for k in set(doc.idToObject) - before]
         made = [o for o in new if type(o).__name__ == "PDFImageXObject"]
         if len(made) == 1 and getattr(made[0], "smask", None) is None:
