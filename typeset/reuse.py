@@ -44,7 +44,8 @@ IMAGES = Store("image XObjects")     # prepared photos: samples, digest, compres
 SUBSETS = Store("font subsets")       # compressed font programs per face and glyph set
 YAML = Store("parsed YAML")          # spec, roles and front matter text → parsed mapping
 PHOTOS = Store("opened photos")      # a photo checked at load: size and mode
-LIMITS = {IMAGES: 8, SUBSETS: 64, YAML: 256, PHOTOS: 64}
+RUNS = Store("drawn glyph runs")      # id(run) → the run, its content-stream operators
+LIMITS = {IMAGES: 8, SUBSETS: 64, YAML: 256, PHOTOS: 64, RUNS: 4000}
 
 
 def enable(on: bool = True) -> None:

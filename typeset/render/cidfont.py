@@ -233,9 +233,10 @@ class CIDFontWriter:
         })
         if not self.face.is_cff:
             cid_font.dict["CIDToGIDMap"] = PDFName("Identity")
-        tounicode = PDFStream(PDFDictionary({}), self._to_unicode(), filters=None)
+        cmap = self._to_unicode()
+        tounicode = PDFStream(PDFDictionary({}), cmap, filters=None)
         tounicode.dictionary["Filter"] = PDFName("FlateDecode")
-        tounicode.content = zlib.compress(self._to_unicode(), FLATE_LEVEL)
+        tounicode.content = zlib.compress(cmap, FLATE_LEVEL)
         type0 = PDFDictionary({
             "Type": PDFName("Font"),
             "Subtype": PDFName("Type0"),

@@ -223,7 +223,31 @@ def actual_text(text: str) -> str:
 def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, writers, route) -> None:
     if not run.glyphs:
         return
+    from typeset import reuse
+
     writer = writers[run.face]
+    # a long-lived process (watch) draws the same run objects again (layout/memo.py): its
+    # operators are kept and reused while the document gives its codes the same texts
+    kept = reuse.RUNS.get(id(run))
+    if kept is not None and kept[0] is run and kept[1] == page_h and \
+            all(writer.text_of(c) == t for c, t in kept[3]) and \
+            all(route.get(k, run.face) == v for k, v in kept[4]):
+        literal = kept[2]
+    else:
+        literal, alts = _run_literal(run, page_h, writer, route)
+        if reuse.RUNS.limit:
+            texts = {(c, writer.text_of(c)) for c in {writer.code(g.gid) for g in run.glyphs}}
+            reuse.RUNS.put(id(run), (run, page_h, literal, tuple(texts),
+                                     tuple((k, route.get(k, run.face)) for k in alts)))
+    canvas.saveState()
+    _overprint_if_black(canvas, run.color)
+    canvas.addLiteral(literal)
+    canvas.restoreState()
+
+
+def _run_literal(run: D.GlyphRun, page_h: float, writer, route) -> tuple[str, list]:
+    """The content-stream operators of a run, and the routes (alternate subsets) it used."""
+    alts = []
     size = run.size
     ops: list[str] = []          # TJ arrays and marked-content spans, in order
     parts: list[str] = []        # the TJ array being built
@@ -241,6 +265,7 @@ def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, writers, route) ->
             if parts:
                 ops.append(f"[{' '.join(parts)}] TJ")
                 parts = []
+            alts.append((run.face, code, g.text))
             alt = route.get((run.face, code, g.text), run.face)
             draw = f"/{alt} {_num(size)} Tf [{glyph}] TJ /{run.face} {_num(size)} Tf"
             if all(ord(c) <= 0xFFFF for c in g.text):
@@ -254,8 +279,5 @@ def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, writers, route) ->
     if parts:
         ops.append(f"[{' '.join(parts)}] TJ")
     fill = _cmyk(run.color)
-    canvas.saveState()
-    _overprint_if_black(canvas, run.color)
-    canvas.addLiteral(f"{fill} k BT /{run.face} {_num(size)} Tf 1 0 0 1 {_num(x0)} "
-                      f"{_num(page_h - run.y)} Tm {' '.join(ops)} ET")
-    canvas.restoreState()
+    return (f"{fill} k BT /{run.face} {_num(size)} Tf 1 0 0 1 {_num(x0)} "
+            f"{_num(page_h - run.y)} Tm {' '.join(ops)} ET"), alts
