@@ -34,7 +34,7 @@ def layout_checked(spec, progress=None, memo=None) -> PageResult:
     """Lay out a loaded spec and run every product check on the page."""
     from typeset.checks import page_problems
 
-    result = layout_page(spec, progress, memo)
+    result = layout_page(spec, progress) if memo is None else layout_page(spec, progress, memo)
     if progress:
         progress("checking the page")
     result.problems = page_problems(spec, result) if memo is None else \

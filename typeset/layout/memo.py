@@ -71,7 +71,7 @@ class LayoutMemo:
     def composer(self, book, spec) -> Composer:
         """A composer for this layout whose caches are the ones earlier layouts filled, as long
         as the font roles are the same (prepared paragraphs hold the fonts' measures)."""
-        key = pickle.dumps(spec.roles)
+        key = pickle.dumps((book.roles, book.source))
         if key != self.fonts_key or len(self.compose.get("_prepared", ())) > MAX_PREPARED:
             self.fonts_key = key
             self.compose = {k: {} for k in ("_normalized", "_prepared", "_sliced", "_broken",
@@ -99,8 +99,9 @@ class LayoutMemo:
             if isinstance(cap, Path):
                 files.append(_stamp(cap))
         try:
-            return pickle.dumps((parts, spec.page, spec.grid, spec.text, spec.print, spec.roles,
-                                 spec.header, files), protocol=pickle.HIGHEST_PROTOCOL)
+            return pickle.dumps((parts, spec.page, spec.grid, spec.text, spec.print,
+                                 self.fonts_key, spec.header, files),
+                                protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:   # something unpicklable: no memo for this block
             return None
 
