@@ -40,6 +40,9 @@ How the reader works (its rules, so that the figures can be argued with):
   the embedded font's widths. Han–Han above ½ em is a fault; a source space between two Han
   characters is an ideographic space and is counted apart. Han–Latin letter and Han–digit
   gaps are checked against the ranges below (line ends and marks excluded).
+* Holes: any other gap above ½ em between adjacent glyphs of a body line (a digit before a
+  dash, a mark before a Latin word …) is a hole, except a Latin word space (a space in the copy
+  between two characters of Latin text; the widest is shown beside the holes).
 * Ink touching: adjacent glyphs of a line set closer than the first one's advance whose ink
   boxes overlap by more than 0.01 pt in both directions (at or beyond the advance an overlap
   is the font's design; Latin pairs are kerned by design; —— and …… halves should join), and
@@ -78,6 +81,7 @@ FLUSH_TOL = 0.5          # pt: a line edge this close to the column edge is flus
 WIDE_TOL = 0.5           # pt: ink or set box beyond a column edge by more is over-wide
 TOUCH_TOL = 0.01         # pt: ink overlap counted as touching
 HAN_GAP_MAX = 0.5        # em: widest gap allowed between two Han characters
+HOLE_MAX = 0.5           # em: widest gap allowed between any other two glyphs (not word spaces)
 # em: CJK–Latin gap, README default cjk_latin_gap 0.25 shrunk to half or stretched to ½ em
 # (§2.7/2.8); CJK–digit gap, default cjk_digit_gap 0 stretched up to ½ em. A spec's own
 # text.cjk_latin_gap / cjk_digit_gap g gives (g/2, max(½, g)).
@@ -474,6 +478,9 @@ class Figures:
     han_gaps_over: int = 0
     han_gap_max_em: float = 0.0
     ideographic_spaces: int = 0
+    holes: int = 0                   # other gaps above HOLE_MAX (not Latin word spaces)
+    hole_max_em: float = 0.0         # widest gap that is not Han–Han nor a Latin word space
+    word_space_max_em: float = 0.0   # widest Latin word space (not counted as a hole)
     latin_gap_min_em: float | None = None
     latin_gap_max_em: float | None = None
     latin_gaps_out: int = 0
@@ -714,6 +721,8 @@ def _measure_lines(fig: Figures, body: list[Line], lines: list[Line], geo: Geome
                         fig.han_gap_max_em = max(fig.han_gap_max_em, gap)
                 else:
                     fig.han_gap_max_em = max(fig.han_gap_max_em, gap)
+            else:
+                _hole(fig, ln, a, b, gap, spaces, where)
             pair = (a.ch, b.ch)
             if any(is_han(c) for c in pair) and any(c.isascii() and c.isalpha() for c in pair):
                 _gap(fig, "latin", gap, geo.latin_gap_range, f"{a.ch}|{b.ch} {gap:.2f} em  {where}")
@@ -743,6 +752,31 @@ def _measure_lines(fig: Figures, body: list[Line], lines: list[Line], geo: Geome
             if a.ink_right > b.ink_left + TOUCH_TOL and a.ink_left < b.ink_left:
                 fig.ink_touches += 1
                 fig.note("ink touching", f"lines collide: col {a.col + 1} {a.shown} / col {b.col + 1} {b.shown}")
+
+
+def _latin_side(c: str) -> bool:
+    """A character of Latin text: letters and digits of any Latin script, ASCII signs."""
+    return is_ascii_token_char(c) or (c.isalnum() and not is_han(c) and not is_wide(c))
+
+
+def _hole(fig: Figures, ln: Line, a: Glyph, b: Glyph, gap: float, spaces: SpaceIndex,
+          where: str) -> None:
+    """A gap that is not between two Han characters: a hole when above HOLE_MAX, unless the
+    copy has a space there between two characters of Latin text (a Latin word space)."""
+    if gap <= fig.hole_max_em and gap <= fig.word_space_max_em:
+        return
+    word_space = False
+    if _latin_side(a.ch) and _latin_side(b.ch) and gap > 0.1:
+        ctx_l = "".join(g.ch for g in ln.glyphs if g.x <= a.x)[-6:]
+        ctx_r = "".join(g.ch for g in ln.glyphs if g.x >= b.x)[:6]
+        word_space = bool(spaces.between(ctx_l, ctx_r))
+    if word_space:
+        fig.word_space_max_em = max(fig.word_space_max_em, gap)
+        return
+    fig.hole_max_em = max(fig.hole_max_em, gap)
+    if gap > HOLE_MAX + GAP_TOL:
+        fig.holes += 1
+        fig.note("hole", f"{gap:.2f} em {a.ch}|{b.ch}  {where}")
 
 
 def _measure_quotes(fig: Figures, body: list[Line]) -> None:
@@ -833,6 +867,8 @@ COLUMNS = [
     ("bad end", lambda f: f.prohibited_ends), ("splits", lambda f: f.forbidden_splits),
     ("wide", lambda f: f.wide_lines), ("Han>½em", lambda f: f.han_gaps_over),
     ("Han max", lambda f: f"{f.han_gap_max_em:.2f}"),
+    ("holes", lambda f: f.holes), ("hole max", lambda f: f"{f.hole_max_em:.2f}"),
+    ("word sp", lambda f: f"{f.word_space_max_em:.2f}"),
     ("CJK-Lat em", lambda f: _rng(f.latin_gap_min_em, f.latin_gap_max_em)),
     ("Lat out", lambda f: f.latin_gaps_out),
     ("CJK-dig em", lambda f: _rng(f.digit_gap_min_em, f.digit_gap_max_em)),

@@ -26,9 +26,6 @@ cq = importlib.util.module_from_spec(_spec)
 sys.modules["copy_quality"] = cq
 _spec.loader.exec_module(cq)
 
-ENGINE_WIP = pytest.mark.xfail(reason="issue 10: engine work in progress", strict=False)
-
-
 # --- the corpus ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> dict[int, list]:
@@ -108,11 +105,18 @@ def test_no_ink_touching(corpus, measure):
     assert _sum(figs, "ink_touches") == 0, _examples(figs, "ink touching")
 
 
-@ENGINE_WIP
 @pytest.mark.parametrize("measure", MEASURES)
 def test_han_gaps_at_most_half_em(corpus, measure):
     figs = corpus[measure]
     assert _sum(figs, "han_gaps_over") == 0, _examples(figs, "Han-Han gap")
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+def test_no_holes_between_other_glyphs(corpus, measure):
+    """No gap above ½ em between any two glyphs of a line (a digit before ——, ℃ before a Han
+    character), Latin word spaces apart."""
+    figs = corpus[measure]
+    assert _sum(figs, "holes") == 0, _examples(figs, "hole")
 
 
 @pytest.mark.parametrize("measure", MEASURES)
@@ -143,7 +147,8 @@ def test_seed_pages_stay_clean(tmp_path, name):
     f = cq.measure(spec, pdf, report)
     assert f.flush_pct >= 99.0
     assert (f.prohibited_starts, f.prohibited_ends, f.forbidden_splits, f.wide_lines,
-            f.han_gaps_over, f.ink_touches, f.missing_chars, f.quote_faults) == (0,) * 8, f.examples
+            f.han_gaps_over, f.holes, f.ink_touches, f.missing_chars, f.quote_faults) == (0,) * 9, \
+        f.examples
 
 
 # --- the reader catches planted faults --------------------------------------------------------
@@ -264,6 +269,27 @@ def test_reader_catches_wide_han_gap_and_ideographic_space(tmp_path, kai):
     f = _page(tmp_path, kai, [[[(c, x) for c, x in _natural("本报讯　记者李平报道")]]],
               copy=["本报讯 记者李平报道"])
     assert f.han_gaps_over == 0 and f.ideographic_spaces == 1
+
+
+def _opened(text: str, at: int, em: float, start_em: float = 0.0) -> list[tuple[str, float]]:
+    """`text` at natural advances with everything from character `at` moved `em` to the right."""
+    return [(c, x + (em * SIZE if i >= at else 0.0)) for i, (c, x) in enumerate(_natural(text, start_em))]
+
+
+def test_reader_catches_holes_but_not_word_spaces(tmp_path, kai):
+    # 4,402,371 —— with a hole before the dash (the copy's space there is no word space)
+    f = _page(tmp_path, kai, [[_opened("4,402,371——", 9, 0.9, 2.0), "获得票数。"]],
+              copy=["4,402,371 ——获得票数。"])
+    assert f.holes == 1 and f.hole_max_em == pytest.approx(0.9, abs=0.01), f.examples
+    assert f.han_gaps_over == 0
+    # 8℃ and 左 0.6 em apart
+    f = _page(tmp_path, kai, [["预计后期气温", _opened("回升至8℃左右。但", 5, 0.6), "好。"]],
+              copy=["预计后期气温回升至8℃左右。但好。"])
+    assert f.holes == 1 and "℃|左" in f.examples["hole"][0], f.examples
+    # a wide Latin word space is not a hole; it is shown as the widest word space
+    f = _page(tmp_path, kai, [["他说：“We", _opened("are the car，", 8, 0.8), "好。"]],
+              copy=["他说：“We are the car，好。"])
+    assert f.holes == 0 and f.word_space_max_em > 0.8, f.examples
 
 
 def test_reader_catches_ink_touching(tmp_path, kai):

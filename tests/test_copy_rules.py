@@ -298,3 +298,111 @@ def test_a_comma_typed_after_a_space_before_digits_is_the_sentences_comma():
     assert norm("老年人占 41.2% ,60 岁以上") == "老年人占41.2%，60岁以上"
     assert norm("售价 1,299 元") == "售价1,299元"      # a digit-group comma stays
     assert norm("Hello, world") == "Hello, world"
+
+
+# --- last resorts before a Han gap over ½ em (issue 10's last target) -------------------------
+
+from typeset.text.atoms import _run_breaks, syllable_points  # noqa: E402
+from typeset.text.linebreak import (  # noqa: E402
+    GAP_LIMIT, LAST_RESORT_PENALTY, OVER_LIMIT_PENALTY, TRACK_CLOSE, TRACK_SHRINK, line_badness,
+    measure_line, stretch_plan,
+)
+
+KIPRONO = "冲过终点后，Kiprono 披着国旗，绕场慢跑了一圈。接受采访时，他用英语说。"
+COP30 = "下一届气候大会(COP30)将于 2025 年 11 月在巴西亚马孙地区的城市贝伦举行。"
+HORNER = "红牛车队领队 Christian Horner 在测试结束后表示满意，法拉利车手排名第二。"
+LEBRON = "4,402,371 —— LeBron James 获得的全明星票数，创下了新的纪录。"
+
+
+def _max_han_gap(p, sets):
+    return max((g for s in sets[:-1] for g in _han_gaps(p, s)), default=0)
+
+
+def test_names_without_dictionary_points_get_syllable_breaks():
+    assert syllable_points("Kiprono") == [2]           # Ki-prono: pr begins a syllable
+    assert syllable_points("LeBron") == [2]            # a small letter meets a capital
+    assert syllable_points("Horner") == [3]            # between two consonants
+    assert syllable_points("James") == []              # never a silent-e syllable (Ja-mes)
+    assert _run_breaks("Kiprono") == {2: "syllable"}
+    assert _run_breaks("Christian") == {5: "hyph"}     # pyphen's point wins where it has one
+    for token in ("--cycles", "dialect-v2.zip", "SY8033A", "COP30"):
+        assert "syllable" not in _run_breaks(token).values(), token
+
+
+@pytest.mark.parametrize("text", [KIPRONO, LEBRON])
+def test_a_name_is_divided_at_a_syllable_rather_than_leave_han_gaps_over_half_an_em(text):
+    p, lines, issues, sets = compose(text, 11)
+    assert _max_han_gap(p, sets) <= GAP_LIMIT + 1e-6, lines
+    for s in sets[:-1]:
+        gaps = [b.x - (a.x + a.advance) for a, b in zip(s.atoms, s.atoms[1:])]
+        assert max(gaps) <= GAP_LIMIT + 1e-6, lines          # no hole before —— either
+        assert s.width == pytest.approx(11 * EM)
+    assert sets[0].hyphen_x is not None, lines               # the hyphen is drawn
+    assert lines[0].endswith(("Ki", "Le")), lines
+    assert [i.kind for i in issues] == ["syllable-break"], issues   # and reported
+
+
+def test_a_syllable_break_is_a_last_resort():
+    # at 13 characters the name fits whole: no syllable break is taken
+    for text in (KIPRONO, LEBRON):
+        p, lines, issues, sets = compose(text, 13)
+        assert all(s.hyphen_x is None for s in sets), lines
+        assert not issues
+
+
+@pytest.mark.parametrize("text, chars, first", [(COP30, 13, "下一届气候大会（COP30）"),
+                                                (HORNER, 11, "红牛车队领队Chris")])
+def test_latin_letters_close_up_rather_than_leave_han_gaps_over_half_an_em(text, chars, first):
+    p, lines, issues, sets = compose(text, chars)
+    assert lines[0] == first, lines
+    assert _max_han_gap(p, sets) <= GAP_LIMIT + 1e-6, lines
+    closed = [pa.spacing for pa in sets[0].atoms if pa.spacing]
+    assert closed and min(closed) >= -TRACK_CLOSE - 1e-6, closed
+    assert min(closed) < -TRACK_SHRINK, closed                # more than the usual close-up
+    assert sets[0].width == pytest.approx(chars * EM)
+    assert not issues
+
+
+def test_close_up_is_limited_and_costs_a_last_resort():
+    # a line 0.1 em too wide with 4 letter gaps and nothing else to squeeze
+    measured = (13_100, 4 * TRACK_SHRINK, 0, 5)
+    bad = line_badness(measured, 13_000, False, track=4)
+    assert LAST_RESORT_PENALTY <= bad ** 2 < OVER_LIMIT_PENALTY      # cheaper than a loose line
+    assert line_badness((13_000 + 4 * TRACK_CLOSE + 1, 4 * TRACK_SHRINK, 0, 5), 13_000, False,
+                        track=4) == float("inf")
+
+
+def test_a_loose_line_gives_adjacent_marks_their_blanks_back_first():
+    # gaps at GAP_LIMIT, then the blanks adjacent marks lost, then the gaps go past the limit
+    assert stretch_plan(2_000, 5, 0, 300) == (400, 0.0, 0.0)
+    assert stretch_plan(2_700, 5, 0, 300) == (GAP_LIMIT, 0.0, 200)
+    assert stretch_plan(3_000, 5, 0, 300) == (540, 0.0, 300)
+    comp = Composer(BOOK, TextSpec())
+    p = comp.prepare([("他说好。”大家都笑", "body")], "t", indent=False)
+    n = len(p.atoms)
+    nat, shr, ext, exp, track = measure_line(p, 0, n)
+    s = set_line(p, 0, n, nat + exp * GAP_LIMIT + 250, False)
+    xs = {p.atoms[a.index].text: a for a in s.atoms}
+    assert xs["”"].x - xs["。"].x == pytest.approx(GAP_LIMIT + 500 + 250)   # 。 got 250 back
+    assert _han_gaps(p, s) and max(_han_gaps(p, s)) == pytest.approx(GAP_LIMIT)
+
+
+def test_a_space_after_a_number_sign_is_the_cjk_digit_gap():
+    assert norm("回升至 8℃ 左右") == "回升至8℃左右"
+    assert norm("零下 40℃ 到 125℃ 之间") == "零下40℃到125℃之间"
+    assert norm("约 5‰ 的人") == "约5‰的人"
+
+
+def test_a_syllable_point_keeps_the_words_kerning_until_the_line_breaks_there():
+    chain = BOOK.chain("body")
+    from typeset.text.atoms import latin_atoms
+    pieces = latin_atoms("Kiprono", "body", 0, chain)
+    assert [a.text for a in pieces] == ["Ki", "prono"] and pieces[0].kern < 0   # i|p is kerned
+    # unbroken, the word is exactly as wide as HarfBuzz shaped it
+    assert sum(a.width for a in pieces) == sum(adv for _, _, adv, _ in chain.shape("Kiprono"))
+    # broken, the hyphen follows the full advance of the i
+    p, lines, issues, sets = compose(KIPRONO, 11)
+    last = sets[0].atoms[-1]
+    assert p.atoms[last.index].text == "Ki"
+    assert sets[0].hyphen_x == pytest.approx(last.x + last.advance - pieces[0].kern)
+    assert sets[0].width == pytest.approx(11 * EM)

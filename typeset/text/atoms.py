@@ -66,6 +66,8 @@ class Atom:
     ink_l: int = 0             # left edge of the ink inside the box (marks at line edges)
     ink_r: int = 0             # right edge of the ink inside the box
     hyphen: int = 0            # advance of the hyphen drawn when a line breaks after this piece
+    kern: int = 0              # kerning with the next piece kept in `width` (a syllable break
+                               # point): given back, with the hyphen, when a line breaks here
 
     @property
     def left_ink(self) -> bool:
@@ -86,7 +88,10 @@ _RUN = re.compile(rf"[{_RUN_CHARS}]+")
 _URL_BREAK_AFTER = "/.?&=-_"     # URLs, paths, e-mail break after these (no hyphen added), §1.4
 NO_START_ASCII = '.)]}:,;!?%"-'  # ASCII marks that never begin a line (§1.2 for ASCII copy)
 NO_END_ASCII = "([{$#"           # ASCII marks that never end a line
-HYPHENATE_MIN = 7                # words shorter than this are never hyphenated
+HYPHENATE_MIN = 7                # words shorter than this are never hyphenated at pyphen's points
+SYLLABLE_MIN = 5                 # a word this long with no pyphen point may take a syllable break
+SYLLABLE_LEFT = 2                # letters kept before a syllable break (Le-Bron, TeX's lefthyphenmin)
+SYLLABLE_RIGHT = 3               # letters carried over after it (Ki-prono, never Kipro-no)
 EMERGENCY_WIDTH = 6 * EM         # a run piece wider than this gets last-resort breaks per letter
 
 # How an atom of a Latin run joins the next piece of the same run (Atom.join).
@@ -94,6 +99,20 @@ JOIN_URL = "url"                 # after / . ? & = - _ in a URL or path: a free 
 JOIN_HYPHEN = "hyphen"           # after an explicit hyphen between words
 JOIN_HYPH = "hyph"               # a hyphenation point: a break adds a hyphen
 JOIN_EMERGENCY = "emergency"     # inside a word or number, only when nothing else fits
+JOIN_SYLLABLE = "syllable"       # a syllable break of a word pyphen cannot divide (a name): a
+                                 # break adds a hyphen; a last resort before a loose line
+
+# The simple syllable rule for names without dictionary patterns (Kiprono, LeBron): a word
+# divides before a single consonant between vowels (Ki-pro-no), between two consonants
+# (Hor-ner) unless they begin syllables together (Ki-prono, Le-Bron), and where a small
+# letter meets a capital (Le-Bron, Mc-Donald). Never leaving a silent-e syllable (Ja-mes).
+_VOWELS = frozenset("aeiouyAEIOUYàáâãäåèéêëìíîïòóôõöøùúûüýÀÁÂÃÄÅÈÉÊËÌÍÎÏÒÓÔÕÖØÙÚÛÜÝ")
+_ONSETS = frozenset(("bl br ch cl cr dr fl fr gh gl gr kh kl kr ph pl pr qu sc sh sk sl sm sn "
+                     "sp st sw th tr tw wh wr zh").split())
+_SILENT_E = re.compile(r"[^aeiouy]+e[sd]?$")
+# Only a plain word (a name, with its punctuation) takes syllable breaks; never an option
+# (--cycles), a file name or a model number, where an added hyphen would read as part of it.
+_PLAIN_WORD = re.compile(r"[\"'(\[]*[A-Za-z\u00c0-\u024f]+(?:['’-][A-Za-z\u00c0-\u024f]+)*[\"')\].,;:!?]*")
 
 
 def _is_url_like(run: str) -> bool:
@@ -106,6 +125,31 @@ def _hyphenator():
     import pyphen
 
     return pyphen.Pyphen(lang="en_US", left=3, right=3)
+
+
+@lru_cache(maxsize=1)
+def _short_hyphenator():
+    import pyphen
+
+    return pyphen.Pyphen(lang="en_US", left=SYLLABLE_LEFT, right=SYLLABLE_RIGHT)
+
+
+def syllable_points(word: str) -> list[int]:
+    """Where a word pyphen cannot divide may break, by the simple syllable rule (see _VOWELS)."""
+    v = _VOWELS.__contains__
+    n = len(word)
+    out = []
+    for k in range(SYLLABLE_LEFT, n - SYLLABLE_RIGHT + 1):
+        a, b, c = word[k - 1], word[k], word[k + 1]
+        ok = (a.islower() and b.isupper()                                   # Le|Bron
+              or v(a) and not v(b) and v(c)                                 # Ki|pro|no
+              or v(a) and not v(b) and (b + c).lower() in _ONSETS
+              and k + 2 < n and v(word[k + 2])                              # Ki|prono
+              or k >= 2 and v(word[k - 2]) and not v(a) and not v(b) and v(c)
+              and (a + b).lower() not in _ONSETS)                           # Hor|ner
+        if ok and not _SILENT_E.match(word[k:].lower()):
+            out.append(k)
+    return out
 
 
 def _run_breaks(run: str) -> dict[int, str]:
@@ -131,12 +175,18 @@ def _run_breaks(run: str) -> dict[int, str]:
             if run[k] == "-" and run[k - 1].isalpha() and run[k - 2].isalpha() \
                     and run[k + 1].isalpha() and run[k + 2].isalpha():
                 out[k + 1] = JOIN_HYPHEN
-    for m in re.finditer(r"[A-Za-z\u00c0-\u024f]{%d,}" % HYPHENATE_MIN, run):
+    for m in re.finditer(r"[A-Za-z\u00c0-\u024f]{%d,}" % min(HYPHENATE_MIN, SYLLABLE_MIN), run):
         word = m.group(0)
         if word.isupper():
             continue   # acronyms and shouted words are not hyphenated
-        for pos in _hyphenator().positions(word):
+        points = _hyphenator().positions(word) if len(word) >= HYPHENATE_MIN else []
+        for pos in points:
             out.setdefault(m.start() + pos, JOIN_HYPH)
+        if not points and _PLAIN_WORD.fullmatch(run):
+            # no dictionary point (a name, a short word): pyphen with the short minima, else
+            # the simple syllable rule; used only when a line would otherwise be loose
+            for pos in _short_hyphenator().positions(word) or syllable_points(word):
+                out.setdefault(m.start() + pos, JOIN_SYLLABLE)
     return out
 
 
@@ -188,17 +238,23 @@ def latin_atoms(run: str, style: str, start: int, metrics: Metrics) -> list[Atom
         kind = C.OTHER    # a lone sign (线上+线下): no CJK–Latin gap
     atoms = []
     for a, b, join in pieces:
-        gl, x, seen = [], 0, set()
+        gl, x, seen, kern = [], 0, set(), 0
         for gid, cl, adv in glyphs:
             if a <= cl < b:
                 gl.append(Glyph(run[cl], "" if cl in seen else run[cl], x, gid))
                 seen.add(cl)
-                # kerning across a break point is dropped: the piece may end a line, where
-                # its last glyph must keep its full advance
-                x += metrics.advance(run[cl]) if cl == b - 1 and b < len(run) else adv
+                if cl == b - 1 and b < len(run) and join != JOIN_SYLLABLE:
+                    # kerning across a break point is dropped: the piece may end a line,
+                    # where its last glyph must keep its full advance
+                    adv = metrics.advance(run[cl])
+                elif cl == b - 1 and b < len(run):
+                    # a syllable point (rarely used) keeps the word's kerning: it is given
+                    # back with the hyphen if the line breaks there
+                    kern = adv - metrics.advance(run[cl])
+                x += adv
+        hyphen = metrics.advance("-") - kern if join in (JOIN_HYPH, JOIN_SYLLABLE) else 0
         atoms.append(Atom(run[a:b], kind, x, style=style, start=start + a, glyphs=gl,
-                          join=join, run=start,
-                          hyphen=metrics.advance("-") if join == JOIN_HYPH else 0))
+                          join=join, run=start, hyphen=hyphen, kern=kern))
     return atoms
 
 

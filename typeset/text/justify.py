@@ -1,8 +1,10 @@
 """Justification of one broken line: where each atom goes (clreq 3.5, typesetting-rules.md §2.8).
 
 Reduction, in clreq's order: Latin word spaces, blanks beside brackets, blanks after ，、；：,
-CJK–Latin gaps, blanks after 。？！. Expansion: Latin spaces and CJK–Latin gaps up to ½ em,
-then every remaining gap between characters equally (never beside connectors or the solidus).
+CJK–Latin gaps, blanks after 。？！, then the letters of Latin runs (TRACK_SHRINK, or up to
+TRACK_CLOSE on a line the breaker chose as a last resort). Expansion: Latin spaces and CJK–Latin
+gaps up to ½ em, then every remaining gap between characters equally (never beside connectors or
+the solidus) up to ½ em, then the blanks adjacent marks lost, then Latin letters (stretch_plan).
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from typeset.text import classes as C
-from typeset.text.atoms import HALF, INDENT, JOIN_HYPH, LATIN_SPACE_MAX
+from typeset.text.atoms import HALF, INDENT, LATIN_SPACE_MAX
 from typeset.text.linebreak import (
-    GAP_LIMIT, TRACK_SHRINK, Prepared, edge_trims, letter_gaps, stretch_plan,
+    GAP_LIMIT, TRACK_CLOSE, Prepared, edge_trims, giveback, letter_gaps, stretch_plan,
 )
 
 
@@ -64,7 +66,7 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
             avail_l[k + 1] = max(0.0, avail_l[k + 1] - amount)
         avail_r[k] = max(0.0, avail_r[k] - p.jfix[k])
     st, _, et, _ = edge_trims(p, i, j)
-    hyphen = et < 0 and atoms[j - 1].join == JOIN_HYPH and j < len(atoms)
+    hyphen = et < 0 and atoms[j - 1].hyphen and j < len(atoms)
     track = 0.0
     cut_l[i] = max(cut_l[i], float(st)) if st else cut_l[i]
     avail_l[i] = 0.0 if st else avail_l[i]
@@ -103,8 +105,9 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
         inside = [k for k in range(i, j - 1) if p.pt[k + 1] - p.pt[k]]
         units = len(inside) + sum(letter_gaps(atoms[k]) for k in range(i, j))
         if units:
-            # last of all, the letters of Latin runs close up a little (TRACK_SHRINK each)
-            levels[5].append([("t", 0), float(TRACK_SHRINK * units), 0.0])
+            # last of all, the letters of Latin runs close up: TRACK_SHRINK each, up to
+            # TRACK_CLOSE when the breaker chose the line as a last resort
+            levels[5].append([("t", 0), float(TRACK_CLOSE * units), 0.0])
         for level in levels:
             need -= _spread(level, need)
             for (side, k), _, taken in level:
@@ -138,8 +141,18 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
         expandable = [k for k in range(i, j - 1) if p.pe[k + 1] - p.pe[k] and not gaps[k]
                       and not (k + 1 in edge_space or k in edge_space)]
         inside = [k for k in range(i, j - 1) if p.pt[k + 1] - p.pt[k]]
-        per, track = stretch_plan(slack, len(expandable),
-                                  len(inside) + sum(letter_gaps(atoms[k]) for k in range(i, j)))
+        per, track, back = stretch_plan(slack, len(expandable),
+                                        len(inside) + sum(letter_gaps(atoms[k]) for k in range(i, j)),
+                                        giveback(p, i, j))
+        if back:
+            # adjacent marks get back the blanks their junctions removed, in proportion
+            total = giveback(p, i, j)
+            for k in range(i, j - 1):
+                share = p.jamount[k] * back / total
+                if p.jside[k] == "a":
+                    cut_r[k] -= share
+                elif p.jside[k] == "b":
+                    cut_l[k + 1] -= share
         if per > GAP_LIMIT:
             # a loose line: a Chinese–digit gap keeps its own limit, the others take the rest
             mixed = {k for k in expandable if {atoms[k].cls, atoms[k + 1].cls} == {C.HAN, C.DIGIT}}
@@ -167,7 +180,9 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
             cursor += gaps[k]
     hyphen_x = None
     if hyphen:
-        hyphen_x = cursor
+        # a syllable point kept the word's kerning inside the piece: the hyphen goes after
+        # the last letter's full advance
+        hyphen_x = cursor - atoms[j - 1].kern
         cursor += -et
     return SetLine(placed, cursor, i, j, hyphen_x)
 

@@ -5,7 +5,9 @@ positions (Knuth–Plass style). Each candidate line is measured with the punctu
 first (adjacent marks compressed, line-end marks trimmed to ½ em, an opening mark at line start
 trimmed), then scored: squeezing punctuation blanks (push-in) costs less than spreading the line
 (push-out), so push-in is preferred whenever it fits. A last line holding one lone character is
-refused; breaks between a number and its Chinese unit are discouraged.
+refused; breaks between a number and its Chinese unit are discouraged. Rather than a line whose
+gaps pass ½ em, the breaker takes a last resort (LAST_RESORT_PENALTY): a name divided at a
+syllable (JOIN_SYLLABLE) or the Latin letters of a line closed up to TRACK_CLOSE.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Callable
 
 from typeset.text import classes as C
 from typeset.text.atoms import (
-    EM, HALF, INDENT, JOIN_EMERGENCY, JOIN_HYPH, JOIN_HYPHEN, JOIN_URL, LATIN_SPACE_MAX,
-    LATIN_SPACE_MIN, NO_END_ASCII, NO_START_ASCII, Atom, Settings,
+    EM, HALF, INDENT, JOIN_EMERGENCY, JOIN_HYPH, JOIN_HYPHEN, JOIN_SYLLABLE, JOIN_URL,
+    LATIN_SPACE_MAX, LATIN_SPACE_MIN, NO_END_ASCII, NO_START_ASCII, Atom, Settings,
 )
 
 # Scoring constants (in "badness" points; demerits of a line = (1 + badness)² + penalty).
@@ -38,8 +40,19 @@ TRACK_SHRINK = 15            # most letters of a Latin run may close up (0.015 e
 TRACK_PENALTY = 1e5          # a line justified by letter-spacing a URL or a word
 TRACK_WIDE_LIMIT = 300       # a line of Latin pieces only may open its letters this far
 TRACK_WIDE_PENALTY = 1e7     # ... rather than split a word where §1.4 forbids (JOIN_EMERGENCY)
+# Last resorts against Han gaps over ½ em (a loose line costs about OVER_LIMIT_PENALTY): a
+# line may close up the letters of its Latin runs to TRACK_CLOSE (0.05 em: Noto Serif's capitals
+# and figures keep 0.04 em of white between their inks), or break a name at a syllable
+# (JOIN_SYLLABLE). Both cost LAST_RESORT_PENALTY: far more than any line within the limits,
+# far less than a loose one.
+TRACK_CLOSE = 50             # most letters of a Latin run may close up when the line needs it
+LAST_RESORT_PENALTY = 1e6
+# A loose line first gives back the blanks that adjacent marks lost (”。 at 1.5 em → 2 em, each
+# mark full width again, GB/T 15834 全身式) once its gaps are at GAP_LIMIT; a small badness.
+GIVEBACK_BADNESS = 100.0
 JOIN_PENALTY = {             # a break inside a Latin run (typesetting-rules §1.4, §2.6)
     JOIN_URL: 50.0, JOIN_HYPHEN: 100.0, JOIN_HYPH: 2000.0, JOIN_EMERGENCY: 1e8,
+    JOIN_SYLLABLE: LAST_RESORT_PENALTY,
 }
 INF = float("inf")
 
@@ -241,7 +254,7 @@ def edge_trims(p: Prepared, i: int, j: int) -> tuple[int, int, int, int]:
         elif last.aki_r:
             et = last.aki_r
             ets = p.sq_r[j - 1]
-        elif last.join == JOIN_HYPH and j < len(p.atoms):
+        elif last.hyphen and j < len(p.atoms):
             et = -last.hyphen
     return st, sts, et, ets
 
@@ -286,37 +299,52 @@ def _is_orphan(p: Prepared, i: int, j: int) -> bool:
     return len(body) == 1 and body[0].cls == C.HAN and i > 0
 
 
-def stretch_plan(slack: float, exp: int, track: int) -> tuple[float, float]:
+def stretch_plan(slack: float, exp: int, track: int, give: int = 0) -> tuple[float, float, float]:
     """How the stretch left after the first step (Latin spaces, CJK–Latin gaps) is shared:
-    (per expandable gap, per tracking unit). Gaps between characters take up to GAP_LIMIT; what
-    is left opens the letters of Latin runs by up to TRACK_LIMIT each; only when that is not
-    enough do the gaps go past their limit (a loose line). (0, 0) when nothing can stretch."""
+    (per expandable gap, per tracking unit, blank given back to adjacent marks). Gaps between
+    characters take up to GAP_LIMIT; then adjacent marks get back up to `give` (the blanks their
+    junctions removed); what is left opens the letters of Latin runs by up to TRACK_LIMIT each;
+    only when that is not enough do the gaps go past their limit (a loose line). (0, 0, 0) when
+    nothing can stretch."""
     if slack <= 0:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     if exp and slack / exp <= GAP_LIMIT:
-        return slack / exp, 0.0
+        return slack / exp, 0.0, 0.0
+    back = 0
+    if give:
+        back = min(give, slack - exp * GAP_LIMIT)
+        slack -= back
+        if slack <= exp * GAP_LIMIT:
+            return float(GAP_LIMIT if exp else 0), 0.0, back
     excess = slack - exp * GAP_LIMIT
     if track and excess / track <= TRACK_LIMIT:
-        return (GAP_LIMIT if exp else 0.0), excess / track
+        return float(GAP_LIMIT if exp else 0), excess / track, back
     if exp:
-        return slack / exp, 0.0
+        return slack / exp, 0.0, back
     if track and excess / track <= TRACK_WIDE_LIMIT:
-        return 0.0, excess / track    # no gap at all: wide letter-spacing, last but one resort
-    return 0.0, 0.0
+        return 0.0, excess / track, back   # no gap at all: wide letter-spacing, last but one resort
+    return 0.0, 0.0, 0.0
+
+
+CLOSE_EXTRA = TRACK_CLOSE - TRACK_SHRINK   # close-up beyond `measure`'s squeezable amount
 
 
 def line_badness(measured: tuple[int, int, int, int], target: int, last: bool,
-                 track: int = 0) -> float:
+                 track: int = 0, give: int = 0) -> float:
     """Badness of a line with `measured` = measure(...) set to `target`; INF if it cannot be set.
+    `track`: its letter gaps (trackable); `give`: blanks its adjacent marks lost (giveback).
 
     Stretch is limited per gap kind (§2.8), in the order of `stretch_plan`; a line that needs
     more than the limits is scored OVER_LIMIT (or RAGGED when it has no gap at all) so that
-    another break is found whenever one exists."""
+    another break is found whenever one exists. A line may close up its Latin letters to
+    TRACK_CLOSE at LAST_RESORT_PENALTY."""
     nat, shr, ext, exp = measured
     if nat > target:
         need = nat - target
-        if need > shr:
+        if need > shr + CLOSE_EXTRA * track:
             return INF
+        if need > shr:
+            return LAST_RESORT_PENALTY ** 0.5   # letters closed up past TRACK_SHRINK
         bad = SHRINK_BADNESS * (need / max(shr, 1)) ** 2
         if need > shr - TRACK_SHRINK * track:
             bad += TRACK_PENALTY ** 0.5     # only when the letters must close up
@@ -326,17 +354,26 @@ def line_badness(measured: tuple[int, int, int, int], target: int, last: bool,
     slack = target - nat - ext
     if slack <= 0:
         return 1.0
-    per_gap, per_track = stretch_plan(slack, exp, track)
+    if exp and slack / exp <= GAP_LIMIT:
+        return STRETCH_BADNESS * (slack / exp / STRETCH_UNIT) ** 2   # stretch_plan's first case
+    per_gap, per_track, back = stretch_plan(slack, exp, track, give)
+    bad = GIVEBACK_BADNESS if back else 0.0
     if per_track > TRACK_LIMIT:
         return TRACK_WIDE_PENALTY ** 0.5
     if per_track:
-        return STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2 + TRACK_PENALTY ** 0.5
+        return bad + STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2 + TRACK_PENALTY ** 0.5
     if exp == 0:
         return RAGGED_PENALTY
-    bad = STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2
+    bad += STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2
     if per_gap > GAP_LIMIT:
         bad += OVER_LIMIT_PENALTY ** 0.5
     return bad
+
+
+def giveback(p: Prepared, i: int, j: int) -> int:
+    """Blanks the adjacent marks of line [i, j) lost at their junctions (given back, up to
+    full width each, before a loose line's gaps pass GAP_LIMIT)."""
+    return p.pj[j - 1] - p.pj[i] if j - 1 > i else 0
 
 
 @dataclass
@@ -366,7 +403,8 @@ def _uniform(width_of, first_line: int, n: int) -> bool:
 def _line_demerits(p: Prepared, i: int, j: int, measured, target: int, track: int, last: bool,
                    relaxed: bool, brk_pen: float) -> float:
     """Demerits of line [i, j) at `target`, INF when it cannot be set."""
-    bad = line_badness(measured, target, last, track)
+    give = p.pj[j - 1] - p.pj[i] if j - i > 1 else 0      # giveback(p, i, j), inlined
+    bad = line_badness(measured, target, last, track, give)
     if bad == INF:
         if not (relaxed and j - i == 1):
             return INF
@@ -394,6 +432,7 @@ def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
     atoms, squeeze, sq_r = p.atoms, p.squeeze, p.sq_r
     pw, pj, pg, ps, pjs, pgs, pgx, pe, pt, pgg = (p.pw, p.pj, p.pg, p.ps, p.pjs, p.pgs, p.pgx,
                                                   p.pe, p.pt, p.pgg)
+    close_extra = CLOSE_EXTRA
     st_of, sts_of, eg_of = [0] * n, [0] * n, [0] * n
     for i, a in enumerate(atoms):
         if a.cls == C.SPACE:
@@ -415,7 +454,7 @@ def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
             et_j, ets_j = last_atom.width, squeeze[j - 1]
         elif last_atom.aki_r:
             et_j, ets_j = last_atom.aki_r, sq_r[j - 1]
-        elif last_atom.join == JOIN_HYPH and j < n:
+        elif last_atom.hyphen and j < n:
             et_j = -last_atom.hyphen
         eg_j = pe[j - 1] - pe[j - 2] if j >= 2 and last_atom.cls in _EDGE_SPACES else 0
         pw_j, pj_j1, pg_j1, ps_j, pjs_j1, pgs_j1 = pw[j], pj[j - 1], pg[j - 1], ps[j], pjs[j - 1], pgs[j - 1]
@@ -432,7 +471,7 @@ def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
                 shr = max(shr, 0)
                 ext = pgx_j1 - pgx[i]
                 exp = pe_j1 - pe[i] - (eg_j + eg_of[i])
-            if nat - shr > wmax and j - i > 1:
+            if nat - shr - close_extra * track > wmax and j - i > 1:
                 break
             measured = (nat, shr, ext, exp)
             if uniform:
@@ -478,16 +517,16 @@ def _issues(p: Prepared, lines, width_of, first_line) -> list[Issue]:
     for k, (i, j) in enumerate(lines):
         last = k == len(lines) - 1
         target = width_of(first_line + k)
-        nat, shr, ext, exp = measure(p, i, j)
+        nat, shr, ext, exp, track = measure_line(p, i, j)
         if C.no_line_start(p.atoms[i].cls, level):
             issues.append(Issue("forbidden-start", k, f"line starts with {p.atoms[i].text}"))
         if not last and C.no_line_end(p.atoms[j - 1].cls, level):
             issues.append(Issue("forbidden-end", k, f"line ends with {p.atoms[j - 1].text}"))
-        if nat - shr > target:
+        if nat - shr - CLOSE_EXTRA * track > target:
             issues.append(Issue("overfull", k, f"{(nat - shr - target) / EM:.2f} em too wide"))
         elif not last and nat < target:
             slack = target - nat - ext
-            per_gap, per_track = stretch_plan(slack, exp, trackable(p, i, j))
+            per_gap, per_track, _ = stretch_plan(slack, exp, track, giveback(p, i, j))
             if slack > 0 and exp == 0 and not per_track:
                 issues.append(Issue("ragged", k, "no gap to spread the line over"))
             elif slack > 0 and per_gap > LOOSE_LIMIT:
@@ -495,6 +534,10 @@ def _issues(p: Prepared, lines, width_of, first_line) -> list[Issue]:
         if not last and p.atoms[j - 1].join == JOIN_EMERGENCY and same_run(p.atoms[j - 1], p.atoms[j]):
             issues.append(Issue("emergency-break", k, f"“{_run_text(p, j - 1)}” broken at the "
                                                       "column edge: no break point fits"))
+        if not last and p.atoms[j - 1].join == JOIN_SYLLABLE and same_run(p.atoms[j - 1], p.atoms[j]):
+            issues.append(Issue("syllable-break", k, f"“{p.atoms[j - 1].text}-{p.atoms[j].text}”"
+                                                     " divided by the syllable rule (no dictionary "
+                                                     "break): check the division"))
         if last and _is_orphan(p, i, j):
             issues.append(Issue("orphan", k, "last line holds one lone character"))
     return issues

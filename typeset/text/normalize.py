@@ -16,8 +16,8 @@ in the order they are applied:
    an opening bracket; closing before a space, punctuation or the end), falling back to
    alternation; a paragraph with an odd number of ASCII double quotes is reported as unbalanced.
 6. Spaces: runs collapse to one; a space beside a full-width mark is dropped; a space between
-   Chinese and Latin or digits is dropped (the composer puts the configured CJK–Latin gap
-   there); a space between two Chinese characters stays (it is set as a fixed ideographic
+   Chinese and Latin, digits or a number's sign (8℃, 5‰) is dropped (the composer puts the
+   configured CJK–Latin gap there); a space between two Chinese characters stays (it is set as a fixed ideographic
    space, as in 本报讯　记者…); leading and trailing spaces go.
 """
 
@@ -287,9 +287,14 @@ def _spaces(t: _Text) -> None:
     t.chars, t.index = out_chars, out_index
 
 
+# Signs that travel with a number (8℃, 5‰, €5, №3): a space between one and a Chinese character
+# is the CJK–digit gap, like the space after a digit (回升至 8℃ 左右 → 8℃左右).
+NUMBER_SIGNS = "“”‘’￥％＄‰‱′″€℃℉№￠￡"
+
+
 def _latinish_or_mark(ch: str) -> bool:
-    """Latin letters, digits and the ASCII signs that travel with them (¥5, 5%, (8), "x")."""
-    return _latinish(ch) or (ord(ch) < 0x2000 and not ch.isspace()) or ch in "“”‘’￥％＄"
+    """Latin letters, digits and the signs that travel with them (¥5, 5%, 8℃, (8), "x")."""
+    return _latinish(ch) or (ord(ch) < 0x2000 and not ch.isspace()) or ch in NUMBER_SIGNS
 
 
 def normalize(text: str, notices: list[str] | None = None) -> tuple[str, list[Change]]:
