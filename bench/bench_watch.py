@@ -77,6 +77,9 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=7, help="edits per mode (at least 5)")
     ap.add_argument("--spec", default="layouts/sample-page.yaml")
     ap.add_argument("--write", action="store_true", help="write bench/results_watch.md")
+    ap.add_argument("--proof", action="store_true",
+                    help="also time the HTML proof `watch --proof` writes after each incremental "
+                         "re-render (not part of the re-render's figures)")
     args = ap.parse_args()
     runs = max(5, args.runs)
 
@@ -97,6 +100,7 @@ def main() -> int:
                 return pipeline.render(spec, tmp / "full", preflight=False)
         full()
         times: dict[str, list[tuple[float, float]]] = {"incremental": [], "full": []}
+        proofs: list[tuple[float, float]] = []
         edit = 0
         for n in range(runs):
             for mode in (("incremental", "full") if n % 2 == 0 else ("full", "incremental")):
@@ -107,9 +111,15 @@ def main() -> int:
                 edit += 1
                 phases.on = mode == "incremental"
                 w0, c0 = time.perf_counter(), time.process_time()
-                renderer.render() if mode == "incremental" else full()
+                result = renderer.render() if mode == "incremental" else full()
                 times[mode].append((time.perf_counter() - w0, time.process_time() - c0))
                 phases.on = False
+                if args.proof and mode == "incremental":
+                    from typeset.review.proof import write_proof
+
+                    w0, c0 = time.perf_counter(), time.process_time()
+                    write_proof(spec, tmp / "proof", version=edit, rendered=result)
+                    proofs.append((time.perf_counter() - w0, time.process_time() - c0))
         # the last incremental state against a cold render in a new process
         renderer.render()
         cold = tmp / "cold"
@@ -131,6 +141,11 @@ def main() -> int:
         cpus = [t[1] for t in ts]
         lines.append(f"| {mode} | {statistics.median(walls):.3f} | {min(walls):.3f}–"
                      f"{max(walls):.3f} | {statistics.median(cpus):.3f} |")
+    if proofs:
+        lines.append(f"| (proof after an incremental re-render, not included above) | "
+                     f"{statistics.median(p[0] for p in proofs):.3f} | "
+                     f"{min(p[0] for p in proofs):.3f}–{max(p[0] for p in proofs):.3f} | "
+                     f"{statistics.median(p[1] for p in proofs):.3f} |")
     lines += ["", "| part of an incremental re-render | CPU median ms |", "|---|---|"]
     for label, cpu in phases.cpu.items():
         lines.append(f"| {label} | {statistics.median(cpu) * 1000:.1f} |")

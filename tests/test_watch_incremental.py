@@ -173,3 +173,35 @@ def test_kept_page_checks_find_the_same_rows_as_the_page_checks(plant, tmp_path)
     got = [p.as_dict() for p in memo.page_problems(spec, result)]
     assert got == want
     assert (plant is None) == (want == [])
+
+
+def test_watch_proof_fit_of_replayed_blocks_is_what_measuring_finds(tmp_path):
+    """`watch --proof` measures a replayed block's fit once and keeps it: after an edit, the
+    fit of the page (kept for unchanged blocks, measured again for the edited one, with its
+    proposal: a block that no longer fits) is the fit `typeset fit` finds."""
+    from typeset.fit import fit_result, fit_spec
+
+    spec_path = _project(tmp_path)
+    # bangchu two lines short: its fit proposes a change, which the kept fit must not repeat
+    _edit(spec_path, "column: 1\n    columns: 3\n    line: 98\n    lines: 21",
+          "column: 1\n    columns: 3\n    line: 98\n    lines: 19")
+    renderer = Renderer(spec_path, tmp_path / "out")
+    try:
+        res = renderer.render()
+        from typeset.spec.load import load_spec
+
+        fit_result(load_spec(spec_path), res.layout)           # measures, keeps
+        lead = tmp_path / "content" / "lead-article.md"
+        _edit(lead, "晌午刚过", "晌午刚过" + "这一天又是忙碌的一天。" * 6)   # the lead overflows
+        res = renderer.render()
+        assert renderer.memo.misses == 1
+        kept = [part.fit is not None for _, part in renderer.memo._parts]
+        assert sum(kept) >= 5                                    # the others were kept
+        warm = fit_result(load_spec(spec_path), res.layout).as_dict()
+    finally:
+        renderer.close()
+    cold = fit_spec(spec_path).as_dict()
+    assert warm == cold
+    fits = {b["id"]: b for b in warm["blocks"]}
+    assert fits["lead"]["state"] == "over" and fits["lead"]["needs"] > fits["lead"]["lines"]
+    assert fits["bangchu"]["state"] == "over" and len(fits["bangchu"]["changes"]) == 1

@@ -54,6 +54,7 @@ class _BlockResult:
     fallbacks: tuple   # (role, char, face) the block took from fallback faces
     report: object
     checks: dict | None = None   # check name → rows for this block's part of the page
+    fit: tuple | None = None     # what fit.py's measuring found (needs, changes, state, issues)
 
 
 class LayoutMemo:
@@ -104,6 +105,11 @@ class LayoutMemo:
                                 protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:   # something unpicklable: no memo for this block
             return None
+
+    def part(self, spec, block) -> _BlockResult | None:
+        """What laying out `block` of `spec` gave, when the memo holds it."""
+        key = self.key(spec, block)
+        return self.blocks.get(key) if key is not None else None
 
     def lay_out(self, key: bytes | None, fn: Callable[[D.Page], object], composer: Composer,
                 page: D.Page, block=None):
@@ -171,12 +177,20 @@ def _record(fn, composer: Composer, page: D.Page) -> _BlockResult:
     notices, missing = len(composer.notices), len(composer.missing)
     fonts_before = composer.fonts_used
     composer.fonts_used = {}
+    # a composer cache that spares a font lookup also spares its record of a fallback glyph:
+    # the block starts with its own, so it records every fallback glyph it draws
+    drawn_before = getattr(composer, "_drawn", None)
+    if drawn_before is not None:
+        composer._drawn = {}
     fallbacks_before = composer._swap_fallbacks()
     try:
         report = fn(own)
     finally:
         fonts_used, composer.fonts_used = composer.fonts_used, fonts_before
         fallbacks = composer._merge_fallbacks(fallbacks_before)
+        if drawn_before is not None:
+            drawn_before.update(composer._drawn)
+            composer._drawn = drawn_before
     result = _BlockResult(own.items.front, list(own.items), own.lines,
                           composer.notices[notices:], composer.missing[missing:], fonts_used,
                           fallbacks, copy.deepcopy(report))

@@ -21,6 +21,7 @@ class PageResult:
     grid: Grid
     faces: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)   # checks.Problem rows, filled by the pipeline
+    memo: object = None     # the LayoutMemo it was laid out with (watch), else None
 
 
 LAYOUTS = {"article": layout_article}
@@ -61,4 +62,4 @@ def layout_page(spec: Spec, progress=None, memo=None) -> PageResult:
                          lambda pg: elements.page_header(spec, grid, composer, pg), composer, page)
     if memo is not None:
         memo.finish()
-    return PageResult(page, reports, composer, grid, dict(composer.fonts_used))
+    return PageResult(page, reports, composer, grid, dict(composer.fonts_used), memo=memo)
