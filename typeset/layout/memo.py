@@ -27,6 +27,11 @@ from typeset.layout.compose import Composer
 # Compose caches are dropped when they hold more prepared paragraphs than this: an evening of
 # edits must not grow the process without bound (a page holds a few hundred).
 MAX_PREPARED = 20_000
+# The composer caches kept between layouts: pure functions of their keys with no side effect a
+# hit would skip, or (prepared paragraphs) with their side effects replayed on a hit. A cache
+# that skips a side effect (the per-(role, char) font lookup `_drawn`) is not kept, and a block
+# starts with an empty one (see _record).
+KEPT_CACHES = ("_normalized", "_prepared", "_sliced", "_broken", "_natural", "_fallbacks")
 
 
 class _Recording(list):
@@ -75,8 +80,7 @@ class LayoutMemo:
         key = pickle.dumps((book.roles, book.source))
         if key != self.fonts_key or len(self.compose.get("_prepared", ())) > MAX_PREPARED:
             self.fonts_key = key
-            self.compose = {k: {} for k in ("_normalized", "_prepared", "_sliced", "_broken",
-                                            "_fallbacks")}
+            self.compose = {k: {} for k in KEPT_CACHES if k in Composer.__dataclass_fields__}
             self.blocks = {}
         self.hits = self.misses = 0
         self._used = set()
