@@ -205,3 +205,21 @@ def test_watch_proof_fit_of_replayed_blocks_is_what_measuring_finds(tmp_path):
     fits = {b["id"]: b for b in warm["blocks"]}
     assert fits["lead"]["state"] == "over" and fits["lead"]["needs"] > fits["lead"]["lines"]
     assert fits["bangchu"]["state"] == "over" and len(fits["bangchu"]["changes"]) == 1
+
+
+def test_a_failed_rerender_leaves_the_next_one_right(renderer, tmp_path):
+    """An edit that stops the page halfway through its layout (a headline that leaves a later
+    block no room) raises its message; after the fix, the re-render is again the bytes of a
+    cold render."""
+    from typeset.errors import InputError
+
+    spec = renderer.spec_path
+    renderer.render()
+    _edit(spec, "headline_lines: 7 ", "headline_lines: 21 ")
+    with pytest.raises(InputError, match="no room for the body"):
+        renderer.render()
+    assert renderer.memo.hits >= 5          # the blocks before it were replayed
+    _edit(spec, "headline_lines: 21 ", "headline_lines: 7 ")
+    _edit(tmp_path / "content" / "feature-gongshilan.md", "。", "。又")
+    renderer.render()
+    assert _files(renderer.out_dir) == _cold(spec, tmp_path / "cold")
