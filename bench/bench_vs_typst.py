@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_vs_typst.py   # writes bench/results.md and bench/results.json
 
 For the sample page and the lead article: `python -m typeset render SPEC --no-preflight` as a new
-process, cold (an empty on-disk cache: XDG_CACHE_HOME is a fresh folder each run) and warm (the
+process (and, in the rows "with preflight", the default render, preflight included), cold (an empty on-disk cache: XDG_CACHE_HOME is a fresh folder each run) and warm (the
 cache filled by an earlier run), alternating with a new Python process that compiles the Typst
 source from bench/typst_source.py (same page, grid, body size and leading, Noto CJK fonts,
 justified). Medians of --runs runs (default 7), peak memory as the child's ru_maxrss, ratios.
@@ -51,17 +51,23 @@ def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
 def bench_spec(spec: str, runs: int, tmp: Path) -> dict:
     typ = tmp / (Path(spec).stem + ".typ")
     typ.write_text(typst_source(ROOT / spec), encoding="utf-8")
-    ours = [sys.executable, "-m", "typeset", "render", spec, "-o", str(tmp / "out"), "-q",
-            "--no-preflight"]
+    with_preflight = [sys.executable, "-m", "typeset", "render", spec, "-o", str(tmp / "out"),
+                      "-q"]
+    ours = [*with_preflight, "--no-preflight"]
     typst = [sys.executable, "-c", TYPST_SCRIPT, str(typ), str(tmp / "typst.pdf"), *FONT_DIRS]
     warm_cache = tmp / "warm-cache"
     warm_env = dict(os.environ, XDG_CACHE_HOME=str(warm_cache))
     run(ours, warm_env)          # fills the warm cache (and the OS file cache)
+    run(with_preflight, warm_env)
     run(typst)
-    rows: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": [], "typst": []}
+    rows: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": [], "typst": [],
+                                                  "preflight cold": [], "preflight warm": []}
     for k in range(runs):
         cold_env = dict(os.environ, XDG_CACHE_HOME=str(tmp / f"cold-{k}"))
-        order = [("cold", ours, cold_env), ("typst", typst, None), ("warm", ours, warm_env)]
+        pf_cold_env = dict(os.environ, XDG_CACHE_HOME=str(tmp / f"pf-cold-{k}"))
+        order = [("cold", ours, cold_env), ("preflight warm", with_preflight, warm_env),
+                 ("typst", typst, None), ("preflight cold", with_preflight, pf_cold_env),
+                 ("warm", ours, warm_env)]
         if k % 2:
             order.reverse()      # alternate, so drifting load hits both sides alike
         for name, cmd, env in order:
@@ -72,7 +78,9 @@ def bench_spec(spec: str, runs: int, tmp: Path) -> dict:
             "peak_mib": {n: round(m[1], 1) for n, m in med.items()},
             "all_seconds": {n: [round(t, 3) for t, _ in r] for n, r in rows.items()},
             "ratio_cold": round(med["cold"][0] / med["typst"][0], 2),
-            "ratio_warm": round(med["warm"][0] / med["typst"][0], 2)}
+            "ratio_warm": round(med["warm"][0] / med["typst"][0], 2),
+            "ratio_preflight_cold": round(med["preflight cold"][0] / med["typst"][0], 2),
+            "ratio_preflight_warm": round(med["preflight warm"][0] / med["typst"][0], 2)}
 
 
 def table(results: list[dict]) -> str:
@@ -84,6 +92,12 @@ def table(results: list[dict]) -> str:
         lines.append(f"| {Path(r['spec']).stem} | {s['cold']:.3f} | {s['warm']:.3f} | "
                      f"{s['typst']:.3f} | {r['ratio_cold']:.2f}× | {r['ratio_warm']:.2f}× | "
                      f"{m['cold']:.0f} | {m['typst']:.0f} |")
+    for r in results:   # the default render: what a desk runs
+        s, m = r["seconds"], r["peak_mib"]
+        lines.append(f"| {Path(r['spec']).stem} with preflight | {s['preflight cold']:.3f} | "
+                     f"{s['preflight warm']:.3f} | {s['typst']:.3f} | "
+                     f"{r['ratio_preflight_cold']:.2f}× | {r['ratio_preflight_warm']:.2f}× | "
+                     f"{m['preflight cold']:.0f} | {m['typst']:.0f} |")
     return "\n".join(lines)
 
 
@@ -115,7 +129,8 @@ def main() -> None:
         f"# Benchmark: typeset against Typst\n\n"
         f"`.venv/bin/python bench/bench_vs_typst.py` — {info['date']}, commit {info['commit']}, "
         f"{info['cpus']} cores, Python {info['python']}, typst {info['typst']} (PyPI), "
-        f"medians of {args.runs} alternating runs, whole processes, `--no-preflight`.\n"
+        f"medians of {args.runs} alternating runs, whole processes, `--no-preflight` except "
+        f"the rows with preflight (the default render).\n"
         f"Load average (1/5/15 min) before: {' '.join(load_before)}; after: "
         f"{' '.join(load_after)} — a shared machine: compare ratios, not seconds.\n\n"
         f"{text}\n\n"

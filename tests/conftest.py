@@ -43,3 +43,18 @@ def run_tool(*args: str) -> str:
     if shutil.which(args[0]) is None:
         pytest.fail(f"{args[0]} is not installed; run scripts/setup.sh")
     return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache(tmp_path_factory):
+    """The session's own on-disk cache (typeset/cache.py), empty at the start: tests never read
+    or fill the user's ~/.cache/typeset. Child processes inherit it."""
+    import os
+
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from typeset import display as D
 from typeset.layout.grid import BASELINE_RATIO, Grid
@@ -117,6 +118,7 @@ def _ink_box(face, gid: int, cache: dict | None = None, rough: bool = False
             ext = hb_font.get_glyph_extents(gid)
             _CBOX[key] = (None if ext is None or (ext.width == 0 and ext.height == 0) else
                           (ext.x_bearing * scale, (ext.x_bearing + ext.width) * scale))
+            _rough_boxes(face)[gid] = _CBOX[key]
         return _CBOX[key]
     if key not in _INK:
         from fontTools.pens.boundsPen import BoundsPen
@@ -134,6 +136,25 @@ def _ink_box(face, gid: int, cache: dict | None = None, rough: bool = False
             glyphs[face.font.getGlyphName(gid)].draw(pen)
         _INK[key] = None if pen.bounds is None else (pen.bounds[0] * scale, pen.bounds[2] * scale)
     return _INK[key]
+
+
+_ROUGH: dict = {}   # face key → {gid: HarfBuzz control box}: _CBOX by face, for the per-glyph loops
+
+
+def _rough_boxes(face) -> dict:
+    """The control boxes of `face` known so far, gid → box (fill with _ink_box(rough=True))."""
+    boxes = _ROUGH.get(face.key)
+    if boxes is None:
+        boxes = _ROUGH[face.key] = {}
+    return boxes
+
+
+def _rough_box(face, gid: int, boxes: dict):
+    """_ink_box(face, gid, rough=True) through the face's dict of known boxes."""
+    try:
+        return boxes[gid]
+    except KeyError:
+        return _ink_box(face, gid, rough=True)
 
 
 def glyph_touch_problems(page: D.Page, faces: dict, min_gap: float = 0.05) -> list[str]:
@@ -260,8 +281,10 @@ def _ink_extent(run: D.GlyphRun, faces: dict, rough: bool = False) -> tuple[floa
     if face is None:
         return run.glyphs[0].x, run.glyphs[-1].x + run.size
     left = right = None
+    boxes = _rough_boxes(face) if rough and getattr(face, "hb_font", None) is not None else None
     for g in run.glyphs:
-        box = _ink_box(face, g.gid, rough=rough)
+        box = _rough_box(face, g.gid, boxes) if boxes is not None else \
+            _ink_box(face, g.gid, rough=rough)
         if box is None:
             continue
         gl, gr = g.x + box[0] * run.size / 1000, g.x + box[1] * run.size / 1000
@@ -331,6 +354,7 @@ def overlap_rows(page: D.Page, grid: Grid, skip: set) -> list[Problem]:
     return out
 
 
+@lru_cache(maxsize=4096)     # a pure function of a glyph's text, asked for every glyph pair
 def _latin(text: str) -> bool:
     """Is this glyph's text Latin (ASCII or Latin-script letters, digits, ASCII marks)?"""
     return bool(text) and all(c.isascii() or "LATIN" in _uname(c) for c in text)
@@ -351,9 +375,11 @@ def touch_rows(page: D.Page, grid: Grid, faces: dict, skip: set) -> list[Problem
         if (it.owner, round(it.y, 1)) in skip:
             continue
         face = faces[it.face]
+        boxes = _rough_boxes(face) if getattr(face, "hb_font", None) is not None else None
         prev = None
         for g in it.glyphs:
-            box = _ink_box(face, g.gid, rough=True)
+            box = _rough_box(face, g.gid, boxes) if boxes is not None else \
+                _ink_box(face, g.gid, rough=True)
             if box is None:
                 continue
             if prev is not None and g.text.strip():
@@ -377,10 +403,15 @@ def touch_rows(page: D.Page, grid: Grid, faces: dict, skip: set) -> list[Problem
     return out
 
 
-def _squash(text: str) -> str:
-    from typeset.text.normalize import normalize
+def _squash(text: str, normalized: dict | None = None) -> str:
+    """`text` normalised, without spaces. `normalized`: the composer's cache (text → (normalised,
+    …)), which already holds most content texts: they were normalised to be set."""
+    done = normalized.get(text) if normalized is not None else None
+    if done is None:
+        from typeset.text.normalize import normalize
 
-    return "".join(ch for ch in normalize(text)[0] if not ch.isspace())
+        done = normalize(text)
+    return "".join(ch for ch in done[0] if not ch.isspace())
 
 
 def expected_texts(block) -> list[tuple[str, str]]:
@@ -408,8 +439,9 @@ def expected_texts(block) -> list[tuple[str, str]]:
     return out
 
 
-def dropped_problems(page: D.Page, spec, reports) -> list[Problem]:
-    """Content that is neither on the page nor counted as overflow."""
+def dropped_problems(page: D.Page, spec, reports, normalized: dict | None = None) -> list[Problem]:
+    """Content that is neither on the page nor counted as overflow. `normalized`: texts the
+    composer normalised (Composer._normalized), reused rather than normalised again."""
     set_text: dict[str, str] = {}
     for ln in page.lines:
         set_text[ln.owner] = set_text.get(ln.owner, "") + ln.text
@@ -422,7 +454,7 @@ def dropped_problems(page: D.Page, spec, reports) -> list[Problem]:
                                "report this: typeset lost a photo"))
         have = _squash(set_text.get(b.id, "") + over.get(b.id, ""))
         for what, text in expected_texts(b):
-            want = _squash(str(text))
+            want = _squash(str(text), normalized)
             if want and want not in have:
                 out.append(Problem("dropped", b.id, "", f"the {what} is not on the page: "
                                    f"{str(text)[:30]}", "report this: typeset lost text"))
@@ -447,7 +479,8 @@ def page_problems(spec, result) -> list[Problem]:
     rows += outside_problems(page, grid, spec, skip, result.faces)
     rows += overlap_rows(page, grid, skip)
     rows += touch_rows(page, grid, result.faces, skip)
-    rows += dropped_problems(page, spec, result.reports)
+    rows += dropped_problems(page, spec, result.reports,
+                             getattr(result.composer, "_normalized", None))
     lines = {b.id: b.line for b in spec.blocks}
     for r in rows:
         r.spec_line = lines.get(r.block, 0)

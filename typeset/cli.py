@@ -57,7 +57,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Check PDFs against a print profile, judging each file alone: every content "
                     "stream (pages, forms, annotation appearances, Type 3 glyphs, patterns, "
                     "inline images) for colour, text colour, rule weights on paper, fonts and "
-                    "image resolution; plus PDF/X keys, boxes and total ink (Ghostscript).",
+                    "image resolution; plus PDF/X keys, boxes and total ink (proved from the "
+                    "content where every colour is device grey or CMYK, else measured on a "
+                    "Ghostscript render).",
         epilog="Exit status: 0 no FAIL, 1 some FAIL, 2 a file is missing, not a PDF or damaged.")
     pf.add_argument("pdfs", nargs="+", type=Path, metavar="PDF", help="PDF files to check")
     pf.add_argument("--profile", default="pdf-x1a", help="print profile (default: pdf-x1a)")
@@ -68,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
                          "image's XObject name or at least 8 hex digits of its sha256, both as "
                          "printed in the images row (e.g. FormXob.e081cca1… or 9536d0cb); "
                          "repeat for several. Nothing in the PDF itself is trusted for this")
+    pf.add_argument("--render-ink", action="store_true",
+                    help="measure total ink on a Ghostscript render even where the content "
+                         "proves it")
     pf.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     pf.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     pv = sub.add_parser("preview", help="PNG previews of specs or PDFs (pypdfium2)")
@@ -460,7 +465,8 @@ def _preflight(args, say) -> int:
     status = EXIT_OK
     for pdf in args.pdfs:
         try:
-            checks = run_checks(pdf, args.profile, args.max_ink, args.accept_low_resolution)
+            checks = run_checks(pdf, args.profile, args.max_ink, args.accept_low_resolution,
+                                render_ink=args.render_ink)
         except InputError as exc:
             print(f"error: {exc}", file=sys.stderr)
             status = max(status, EXIT_INPUT)

@@ -40,12 +40,11 @@ class Store:
         self._d.clear()
 
 
-IMAGES = Store("image XObjects")     # prepared photos: samples, digest, compressed stream
-SUBSETS = Store("font subsets")       # compressed font programs per face and glyph set
+# (Encoded photos and font subsets are kept on disk for every command: render/streamcache.py.)
 YAML = Store("parsed YAML")          # spec, roles and front matter text → parsed mapping
 PHOTOS = Store("opened photos")      # a photo checked at load: size and mode
 RUNS = Store("drawn glyph runs")      # id(run) → the run, its content-stream operators
-LIMITS = {IMAGES: 8, SUBSETS: 64, YAML: 256, PHOTOS: 64, RUNS: 4000}
+LIMITS = {YAML: 256, PHOTOS: 64, RUNS: 4000}
 
 
 def enable(on: bool = True) -> None:

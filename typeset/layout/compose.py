@@ -44,6 +44,8 @@ class Composer:
     _prepared: dict = field(default_factory=dict, repr=False)     # (runs, settings, indent) → Prepared
     _sliced: dict = field(default_factory=dict, repr=False)       # atom ids → Prepared
     _broken: dict = field(default_factory=dict, repr=False)       # (id(p), widths) → (p, Broken)
+    _natural: dict = field(default_factory=dict, repr=False)      # id(p) → (p, width)
+    _drawn: dict = field(default_factory=dict, repr=False)        # (role, char) → (face, gid, missing)
     # What atomising a prepared paragraph took from fallback faces: its report entries, given
     # again on a hit (these caches may outlive one page: watch keeps them between renders)
     _fallbacks: dict = field(default_factory=dict, repr=False)    # prepared key → ((role, ch, face), …)
@@ -119,20 +121,27 @@ class Composer:
             hit = self._sliced[key] = (atoms, prepare(atoms, s))   # atoms keep their ids alive
         return hit[1]
 
-    def break_lines(self, p: Prepared, width_of, first_line: int = 0) -> Broken:
+    def break_lines(self, p: Prepared, width_of, first_line: int = 0,
+                    widths: list[int] | None = None) -> Broken:
         """Break a prepared paragraph; the same paragraph at the same measures is broken once.
-        The breaker reads no measure past line first_line + n - 1 (a line holds an atom)."""
+        The breaker reads no measure past line first_line + n - 1 (a line holds an atom);
+        `widths`, when the caller has them, are those n measures (Flow.widths)."""
         n = len(p.atoms)
-        key = (id(p), tuple(width_of(first_line + k) for k in range(n)))
+        if widths is None:
+            widths = [width_of(first_line + k) for k in range(n)]
+        key = (id(p), tuple(widths))
         hit = self._broken.get(key)
         if hit is None:
-            hit = self._broken[key] = (p, break_paragraph(p, width_of, first_line))
+            hit = self._broken[key] = (p, break_paragraph(p, width_of, first_line, widths))
         return hit[1]
 
     def natural_width(self, p: Prepared) -> int:
         """Width of the whole paragraph set on one line, 1/1000 em (for headlines)."""
-        n = len(p.atoms)
-        return round(set_line(p, 0, n, 10**9, True).width) if n else 0
+        hit = self._natural.get(id(p))
+        if hit is None:
+            n = len(p.atoms)
+            hit = self._natural[id(p)] = (p, round(set_line(p, 0, n, 10**9, True).width) if n else 0)
+        return hit[1]
 
     def note_missing(self, owner: str, char: str, position: int, context: str, role: str) -> None:
         """Report a character that no font of `role` has (it is drawn as the 〓 mark)."""
@@ -141,44 +150,56 @@ class Composer:
             f"U+{ord(char):04X} {char} (character {position} of “{context}”) is in no font of "
             f"role '{role}'; drawn as {MISSING_MARK}"))
 
+    def _drawn_glyph(self, role: str, char: str):
+        """(face, glyph id, missing) that draws `char` in `role`: the first face of the chain
+        that has it, or the missing-character mark when none has."""
+        chain = self.fonts.chain(role)
+        missing = not chain.has(char)
+        if missing:
+            char = chain.drawable(char)
+        face = chain.face_for(char)
+        return face, face.gid(char), missing
+
     def emit(self, p: Prepared, line: SetLine, x: float, baseline: float, size: float,
              owner: str, role: str, color: D.CMYK = D.K100) -> list[D.GlyphRun]:
         """GlyphRuns for one set line whose left edge is at x (pt)."""
-        self._context = "".join(a.text for a in p.atoms[:12] if a.text)[:12]
         runs: dict[str, D.GlyphRun] = {}
         order: list[str] = []
         scale = size / EM
+        drawn = self._drawn
         for pa in line.atoms:
             atom = p.atoms[pa.index]
             if atom.cls == INDENT:
                 continue
-            chain = self.fonts.chain(atom.style)
+            style = atom.style
             for n, g in enumerate(atom.glyphs):
                 char = g.char
                 dx = g.dx + n * pa.spacing
                 if g.gid:
                     # a glyph HarfBuzz chose (Latin runs: kerning, the font's own forms)
-                    face = chain.primary
-                    self.fonts_used[face.key] = face
+                    face = self.fonts.chain(style).primary
                     run = runs.get(face.key)
                     if run is None:
+                        self.fonts_used[face.key] = face
                         run = runs[face.key] = D.GlyphRun(face.key, size, baseline, [], color,
                                                           role, owner)
                         order.append(face.key)
                     run.glyphs.append(D.Glyph(round(x + (pa.x + dx) * scale, 3), g.gid, g.text))
                     continue
-                if not chain.has(char):
-                    self.note_missing(owner, char, atom.start + 1, self._context, atom.style)
-                    char = chain.drawable(char)
-                face = chain.face_for(char)
+                hit = drawn.get((style, char))
+                if hit is None:
+                    hit = drawn[style, char] = self._drawn_glyph(style, char)
+                face, gid, missing = hit
+                if missing:
+                    context = "".join(a.text for a in p.atoms[:12] if a.text)[:12]
+                    self.note_missing(owner, char, atom.start + 1, context, style)
                 key = face.key
-                self.fonts_used[key] = face
                 run = runs.get(key)
                 if run is None:
+                    self.fonts_used[key] = face
                     run = runs[key] = D.GlyphRun(key, size, baseline, [], color, role, owner)
                     order.append(key)
                 gx = x + (pa.x + dx) * scale
-                gid = face.gid(char)
                 run.glyphs.append(D.Glyph(round(gx, 3), gid, g.text))
         if line.hyphen_x is not None and line.atoms:
             # the hyphen of a word broken at a hyphenation point (not a character of the copy)

@@ -202,7 +202,7 @@ def _caption_lines(pieces: list[FlowPiece], x: float, width: float, grid: Grid,
     trial = StoryReport(owner, "photo")
     mark = (len(composer.notices), len(composer.missing))
     flow = Flow([Frame(x, width, 1, CAPTION_TRIAL_LINES)], grid.size)
-    flow_story(pieces, flow, grid, composer, owner, trial, D.Page(1, 1))
+    flow_story(pieces, flow, grid, composer, owner, trial, None)
     del composer.notices[mark[0]:], composer.missing[mark[1]:]
     return trial.capacity_lines - trial.empty_lines + trial.overflow_lines
 

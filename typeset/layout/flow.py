@@ -62,6 +62,13 @@ class Flow:
         """Measure of flow line k in 1/1000 em of the body size (the last frame's past the end)."""
         return self._widths[k] if 0 <= k < self.total else self._past_end
 
+    def widths(self, k: int, n: int) -> list[int]:
+        """Measures of flow lines k … k + n - 1: [width_em(k), …] without n calls."""
+        if k < 0:
+            return [self.width_em(k + m) for m in range(n)]
+        got = self._widths[k:k + n]
+        return got + [self._past_end] * (n - len(got))
+
     def left_in_frame(self, k: int) -> int:
         """Lines from flow line k to the end of its frame (0 past the end)."""
         s = self.slot(k)

@@ -101,11 +101,10 @@ def flow_with_jump(pieces: list[FlowPiece], frames: list, grid: Grid, composer: 
 
 
 def _trial(pieces, frames, grid, composer, owner, kind, page) -> StoryReport:
-    """Flow on a scratch page; leaves the composer's notices as they were."""
+    """Flow measuring only (nothing set or drawn); leaves the composer's notices as they were."""
     trial = StoryReport(owner, kind)
     mark = (len(composer.notices), len(composer.missing))
-    flow_story(pieces, Flow(frames, grid.size), grid, composer, owner, trial,
-               D.Page(page.width, page.height))
+    flow_story(pieces, Flow(frames, grid.size), grid, composer, owner, trial, None)
     del composer.notices[mark[0]:], composer.missing[mark[1]:]
     return trial
 

@@ -77,8 +77,12 @@ class StoryReport:
 
 
 def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Composer, owner: str,
-               report: StoryReport, page: D.Page) -> None:
-    """Flow pieces into the frames, appending glyph runs and line facts to the page."""
+               report: StoryReport, page: D.Page | None, draw: bool = True) -> None:
+    """Flow pieces into the frames, appending glyph runs and line facts to the page.
+
+    `draw=False` (or no page) measures only: the report gets the same line and overflow counts,
+    but no line is set and no glyph run emitted (trial flows of column balancing and jumps)."""
+    draw = draw and page is not None
     size = grid.size
     k = 0  # current flow line
     overflow_parts: list[str] = []
@@ -87,12 +91,12 @@ def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Compos
     for n, piece in enumerate(pieces):
         if piece.kind == "para":
             k = _flow_paragraph(piece, flow, grid, composer, owner, report, page, k, overflow_parts,
-                                cut)
+                                cut, draw)
             if cut and rest_from is None:
                 rest_from = n
             continue
         if piece.kind == "rule":
-            k = _flow_rule(flow, grid, owner, page, k)
+            k = _flow_rule(flow, grid, owner, page if draw else None, k)
             continue
         # display pieces (subhead, byline, brief title) take whole grid lines
         style = piece.style or DisplayStyle(size, piece.runs[0][1], piece.align)
@@ -129,6 +133,10 @@ def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Compos
             report.overflow_lines += need
             k += need
             continue
+        report.used_lines += need
+        if not draw:
+            k += need
+            continue
         slot = flow.slot(k)
         band_top = grid.line_top(slot.line)
         band_h = need * grid.pitch - grid.spec.line_gap
@@ -149,7 +157,6 @@ def flow_story(pieces: list[FlowPiece], flow: Flow, grid: Grid, composer: Compos
             page.lines.append(D.LineInfo(owner, piece.kind, t, slot.x, slot.width, dl.width,
                                          baseline, grid_line, True))
             y += style.size + leading
-        report.used_lines += need
         k += need
     report.capacity_lines = flow.total
     report.empty_lines = max(0, flow.total - k)
@@ -196,10 +203,13 @@ def _display_lines(texts: list[str], style: DisplayStyle, grid: Grid, minimum: i
 SEPARATOR_RULE = 0.5   # pt, 正线 between stacked items (≥ 0.3 pt for print)
 
 
-def _flow_rule(flow: Flow, grid: Grid, owner: str, page: D.Page, k: int) -> int:
-    """A thin rule across the column through the middle of one grid line (not at a column top)."""
+def _flow_rule(flow: Flow, grid: Grid, owner: str, page: D.Page | None, k: int) -> int:
+    """A thin rule across the column through the middle of one grid line (not at a column top);
+    only counted when there is no page to draw on."""
     if flow.slot(k) is None or flow.at_frame_top(k):
         return k
+    if page is None:
+        return k + 1
     slot = flow.slot(k)
     y = grid.line_top(slot.line) + grid.size / 2
     page.items.append(D.Rule(slot.x, y, slot.x + slot.width, y, SEPARATOR_RULE, D.K100, owner))
@@ -208,8 +218,9 @@ def _flow_rule(flow: Flow, grid: Grid, owner: str, page: D.Page, k: int) -> int:
 
 def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer, owner: str,
                     report: StoryReport, page: D.Page, k: int, overflow_parts: list[str],
-                    cut: list[FlowPiece]) -> int:
-    p = composer.prepare(piece.runs, owner, indent=piece.indent)
+                    cut: list[FlowPiece], draw: bool = True) -> int:
+    # a measuring flow's notices are dropped by its caller: none are made (record=False)
+    p = composer.prepare(piece.runs, owner, indent=piece.indent, record=draw)
     if not p.atoms:
         return k
     width = max(flow.width_em(k), 1)
@@ -231,7 +242,7 @@ def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer
         rest_text = "".join(a.text for a in rest)
         rest_lines = -(-sum(a.width for a in rest) // width)
         p = composer.prepare_atoms(p.atoms[:limit])
-    broken = composer.break_lines(p, flow.width_em, k)
+    broken = composer.break_lines(p, flow.width_em, k, flow.widths(k, len(p.atoms)))
     for issue in broken.issues:
         report.issues.append(f"{issue.kind} at paragraph line {issue.line + 1}: {issue.detail}")
     size = grid.size
@@ -246,6 +257,10 @@ def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer
             overflow_parts.append(rest)
             report.overflow_lines += len(broken.lines) - li + rest_lines
             return k + len(broken.lines) - li + rest_lines
+        if not draw:
+            report.used_lines += 1
+            k += 1
+            continue
         target = flow.width_em(k)
         line = set_line(p, i, j, target, last)
         baseline = grid.baseline(slot.line)
@@ -261,24 +276,18 @@ def _flow_paragraph(piece: FlowPiece, flow: Flow, grid: Grid, composer: Composer
 def flow_balanced(pieces: list[FlowPiece], frames: list, grid: Grid, composer: Composer,
                   owner: str, report: StoryReport, page: D.Page, balance: bool = True) -> None:
     """Flow pieces; when the text is short of its frames, level the columns (栏底齐平): every
-    frame gets the same number of lines, so the story ends evenly instead of one short column."""
+    frame gets the same number of lines, so the story ends evenly instead of one short column.
+
+    The trial flows that find the level only measure (`draw=False`); the lines are set and
+    their glyph runs emitted once, for the frames chosen."""
     from dataclasses import replace
 
     from typeset.layout.flow import Flow
 
     if balance and len(frames) > 1 and len({(f.line, f.lines) for f in frames}) == 1:
         trial = StoryReport(owner, report.kind)
-        scratch = D.Page(page.width, page.height)
         mark = (len(composer.notices), len(composer.missing))
-        flow_story(pieces, Flow(frames, grid.size), grid, composer, owner, trial, scratch)
-        if trial.overflow_lines or trial.used_lines >= trial.capacity_lines:
-            # nothing to level: keep the trial as the result
-            page.items += scratch.items
-            page.lines += scratch.lines
-            elements = report.elements
-            report.__dict__.update(trial.__dict__)
-            report.elements = elements
-            return
+        flow_story(pieces, Flow(frames, grid.size), grid, composer, owner, trial, None)
         del composer.notices[mark[0]:], composer.missing[mark[1]:]
         needed = trial.used_lines
         full = frames[0].lines
@@ -287,8 +296,7 @@ def flow_balanced(pieces: list[FlowPiece], frames: list, grid: Grid, composer: C
             while per < full:
                 short = [replace(f, lines=per) for f in frames]
                 probe = StoryReport(owner, report.kind)
-                flow_story(pieces, Flow(short, grid.size), grid, composer, owner, probe,
-                           D.Page(page.width, page.height))
+                flow_story(pieces, Flow(short, grid.size), grid, composer, owner, probe, None)
                 del composer.notices[mark[0]:], composer.missing[mark[1]:]
                 if not probe.overflow_lines:
                     flow_story(pieces, Flow(short, grid.size), grid, composer, owner, report, page)

@@ -3,8 +3,10 @@
 The file alone is judged. Structure is read with pikepdf (qpdf); every content stream (pages,
 form XObjects, annotation appearances, Type 3 glyph procedures, tiling patterns, inline images)
 is walked with its graphics state by `walk.py`, so colour, text colour, printed rule weights,
-fonts and effective image resolution are found wherever they are used; total ink comes from
-rendering the trimmed page with Ghostscript's CMYK device. Each check gives a figure and PASS,
+fonts and effective image resolution are found wherever they are used. Total ink is proved
+from the same walk where every colour inside the trim is device grey or device CMYK and every
+image's samples can be read (see walk.PageInk); only a page where that bound is unknown or above
+the limit is rendered with Ghostscript's CMYK device and measured pixel by pixel. Each check gives a figure and PASS,
 WARN or FAIL. Nothing in the PDF can excuse a failure: low-resolution images are accepted only
 by name, passed in by the caller (`render` from the spec, or `--accept-low-resolution`).
 """
@@ -27,6 +29,7 @@ from typeset.prepress.walk import DIGEST_CHARS, Findings, ImageUse, Walker
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 INK_DPI = 50                 # resolution of the total-ink render: enough for photos and tints
+INK_SLACK_PX = 2             # paint this many render pixels past the trim may still reach it
 SMALL_TEXT = 14.0            # pt: text below 四号 must print on one plate (§5 #7)
 
 
@@ -43,17 +46,18 @@ class Check:
 
 
 def run_checks(pdf_path: Path, profile_name: str = "pdf-x1a", max_ink: int | None = None,
-               accept_low_resolution: Iterable[str] = ()) -> list[Check]:
+               accept_low_resolution: Iterable[str] = (), render_ink: bool = False) -> list[Check]:
     """Every check of `pdf_path` against a profile. Only the file is judged: images below the
     profile's resolution floor pass (as a WARN) only when named in `accept_low_resolution`
-    (resource name or sample digest, as printed in the images row), never by a key in the file."""
+    (resource name or sample digest, as printed in the images row), never by a key in the file.
+    `render_ink`: measure total ink with Ghostscript even where the content proves it."""
     profile = get_profile(profile_name)
     limit = max_ink if max_ink is not None else profile.max_ink
     accept = frozenset(accept_low_resolution)
     pdf = open_pdf(pdf_path)
     with pdf:
         try:
-            found = Walker(profile, SMALL_TEXT).walk_pdf(pdf)
+            found = Walker(profile, SMALL_TEXT, INK_SLACK_PX * 72 / INK_DPI).walk_pdf(pdf)
             checks = [
                 _version(pdf, profile),
                 _output_intent(pdf, profile),
@@ -67,8 +71,25 @@ def run_checks(pdf_path: Path, profile_name: str = "pdf-x1a", max_ink: int | Non
                              hint="export the PDF again; preflight judges only complete PDFs") from None
         checks += list(_content(found, profile))
         checks.append(_images(found, profile, accept))
-    checks.append(_total_ink(pdf_path, limit))
+    proved = None if render_ink else proved_ink(found)
+    checks.append(_proved_ink(proved, limit) if proved is not None and proved <= limit
+                  else _total_ink(pdf_path, limit))
     return checks
+
+
+def proved_ink(found: Findings) -> float | None:
+    """The highest total ink (%) any page can carry inside its trim, from the content alone;
+    None when some page's ink cannot be bounded without rendering it."""
+    bounds = [page.bound() for page in found.ink]
+    if any(b is None for b in bounds):
+        return None
+    return max(bounds, default=0.0)
+
+
+def _proved_ink(bound: float, limit: int) -> Check:
+    """Total ink bounded from the content, at or below the limit: no render needed (a bound
+    above the limit may still be a page that passes, so those pages are rendered)."""
+    return Check("total ink", PASS, f"at most {bound:.0f} % (from the content)")
 
 
 def open_pdf(pdf_path: Path) -> pikepdf.Pdf:

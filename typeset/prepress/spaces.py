@@ -166,3 +166,22 @@ def initial_values(space: Space) -> tuple[float, ...]:
     if space.family in ("Separation", "DeviceN"):
         return tuple(1.0 for _ in range(max(space.n, 1)))
     return tuple(0.0 for _ in range(max(space.n, 1)))
+
+
+def plates(space: Space, values: tuple[float, ...]) -> tuple[float, float, float, float] | None:
+    """The C, M, Y, K amounts (0–1) a colour puts on the plates when Ghostscript separates
+    it, or None where that depends on a conversion (ICC, spot alternates, RGB, patterns …).
+
+    Only device grey (K = 1 − grey: Ghostscript maps grey to the black plate alone) and device
+    CMYK are known exactly; the ink check renders the page for anything else."""
+    fam = space.family
+    if fam == "DeviceGray" and len(values) == 1:
+        return (0.0, 0.0, 0.0, _unit(1.0 - values[0]))
+    if fam == "DeviceCMYK" and len(values) == 4:
+        c, m, y, k = (_unit(v) for v in values)
+        return (c, m, y, k)
+    return None
+
+
+def _unit(v: float) -> float:
+    return 0.0 if v < 0 else 1.0 if v > 1 else float(v)

@@ -5,7 +5,9 @@ faces become CIDFontType2 with `FontFile2` and an identity CIDToGIDMap. The subs
 the glyphs used and is named by a hash of that glyph set, so pages from different runs never
 clash. A ToUnicode CMap maps every code back to one text (`text_of`); where one glyph stands for
 several texts (the 〓 mark for different missing characters, a vertical form shared by two
-marks) the renderer adds /ActualText for the others. See
+marks) the renderer adds /ActualText for the others. The compressed subset is kept in the
+on-disk stream cache (`streamcache.py`), keyed by the font file, the glyph set and the libraries
+that subset it, so a page written again does not subset again. See
 `reference/cid-fonts-in-reportlab.md` for the ReportLab internals relied on here.
 """
 
@@ -22,6 +24,7 @@ from reportlab.pdfbase.pdfdoc import (
 )
 
 from typeset.font.face import Face
+from typeset.render import streamcache
 
 FLATE_LEVEL = 6
 _TRUETYPE_TABLES = {"glyf", "loca", "head", "hhea", "hmtx", "maxp", "cvt ", "fpgm", "prep"}
@@ -40,7 +43,6 @@ class CIDFontWriter:
         self.resource = resource
         self.used: dict[int, str] = {}      # code → text
         self._texts: dict[int, dict[str, int]] = {}
-        self._chosen: dict[int, str] | None = None
 
     # -- codes -------------------------------------------------------------------------
     def code(self, gid: int) -> int:
@@ -53,22 +55,16 @@ class CIDFontWriter:
         code = self.code(gid)
         counts = self._texts.setdefault(code, {})
         counts[text] = counts.get(text, 0) + 1
-        self._chosen = None
         return code
 
     def text_of(self, code: int) -> str:
         """The text the ToUnicode CMap gives `code`: the text it stands for most often (then the
         first in code-point order, so the choice is stable). Glyphs drawn for another text are
         marked with /ActualText by the renderer. Code 0 (.notdef) maps to nothing."""
-        chosen = self._chosen
-        if chosen is None:
-            chosen = self._chosen = {}     # the choices, until the next use()
-        text = chosen.get(code)
-        if text is None:
-            counts = self._texts.get(code)
-            text = "" if not counts or code == 0 else min(counts, key=lambda t: (-counts[t], t))
-            chosen[code] = text
-        return text
+        counts = self._texts.get(code)
+        if not counts or code == 0:
+            return ""
+        return min(counts, key=lambda t: (-counts[t], t))
 
     def texts_of(self, code: int) -> list[str]:
         return sorted(self._texts.get(code, {}))
@@ -133,6 +129,25 @@ class CIDFontWriter:
         del top
         return out.getvalue()
 
+    def _font_file(self, base: str) -> tuple[int, bytes]:
+        """The subset's length and its Flate-compressed bytes, from the cache when this font
+        file was subset to this glyph set before."""
+        codes = ",".join(map(str, self._codes())).encode()
+        key = ["font", streamcache.file_key(self.face.ref.path), self.face.ref.index, base,
+               hashlib.sha256(codes).hexdigest(), self.face.is_cff, FLATE_LEVEL,
+               zlib.ZLIB_RUNTIME_VERSION, streamcache.module_key("uharfbuzz"),
+               streamcache.module_key("fontTools"), streamcache.code_key(__file__)]
+        hit = streamcache.load(key) if key[1] is not None else None
+        if hit is not None and isinstance(hit[0].get("length"), int):
+            return hit[0]["length"], hit[1]
+        font_bytes = self._subset()
+        if self.face.is_cff:
+            font_bytes = self._rename_cff(font_bytes, base)
+        compressed = zlib.compress(font_bytes, FLATE_LEVEL)
+        if key[1] is not None:
+            streamcache.store(key, {"length": len(font_bytes)}, compressed)
+        return len(font_bytes), compressed
+
     def _widths(self) -> PDFArray:
         runs: list = []
         cur_start, cur = None, []
@@ -172,29 +187,12 @@ class CIDFontWriter:
         lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
         return ("\n".join(lines) + "\n").encode("ascii")
 
-    def _font_program(self, base: str) -> tuple[bytes, int]:
-        """The subset font program, compressed, and its length before compression; kept
-        between renders in a long-lived process (reuse.SUBSETS), keyed by the font file and
-        the glyph set."""
-        from typeset import reuse
-
-        key = (reuse.file_stamp(self.face.ref.path), self.face.ref.index, base,
-               tuple(self._codes()))
-        kept = reuse.SUBSETS.get(key)
-        if kept is None:
-            font_bytes = self._subset()
-            if self.face.is_cff:
-                font_bytes = self._rename_cff(font_bytes, base)
-            kept = (zlib.compress(font_bytes, FLATE_LEVEL), len(font_bytes))
-            reuse.SUBSETS.put(key, kept)
-        return kept
-
     def addObjects(self, doc) -> None:  # noqa: N802 (ReportLab's hook name)
         """Called by ReportLab before the document is formatted."""
         tag = self.tag()
         ps = "".join(c for c in self.face.ps_name if c.isalnum() or c == "-")
         base = f"{tag}+{ps}"
-        compressed, length = self._font_program(base)
+        length, compressed = self._font_file(base)
         head = self.face.font["head"]
         scale = 1000 / self.face.upem
         bbox = [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
@@ -233,10 +231,9 @@ class CIDFontWriter:
         })
         if not self.face.is_cff:
             cid_font.dict["CIDToGIDMap"] = PDFName("Identity")
-        cmap = self._to_unicode()
-        tounicode = PDFStream(PDFDictionary({}), cmap, filters=None)
+        tounicode = PDFStream(PDFDictionary({}), b"", filters=None)
         tounicode.dictionary["Filter"] = PDFName("FlateDecode")
-        tounicode.content = zlib.compress(cmap, FLATE_LEVEL)
+        tounicode.content = zlib.compress(self._to_unicode(), FLATE_LEVEL)
         type0 = PDFDictionary({
             "Type": PDFName("Font"),
             "Subtype": PDFName("Type0"),

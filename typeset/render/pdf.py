@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import weakref
 from pathlib import Path
 
 from reportlab import rl_config
@@ -25,7 +26,7 @@ from typeset import display as D
 from typeset.atomic import write_atomic
 from typeset.font.face import Face
 from typeset.render.cidfont import CIDFontWriter
-from typeset.render.images import draw_image
+from typeset.render.images import draw_image, encode_all
 from typeset.render.pdfx import (
     INSTANCE_PLACEHOLDER, DocumentSettings, apply_profile, xmp_uuid,
 )
@@ -39,6 +40,7 @@ REGISTRATION = (1.0, 1.0, 1.0, 1.0)  # prints on every plate
 _PLACEHOLDER_FONT = "TypesetNoFont"
 ID_PLACEHOLDER = b"0" * 32     # the trailer /ID while the file is written; then its hash
 ALTERNATE = "x"                # resource name of a face's k-th alternate subset: <face>x<k>
+_GLYPHS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # writer → gid → facts
 
 
 class _NoFont:
@@ -82,7 +84,28 @@ def render_pdf(pages: list[D.Page], faces: dict[str, Face], target: Path,
     canvas = Canvas(buffer, pagesize=(first.width + 2 * margin, first.height + 2 * margin),
                     invariant=1, initialFontName=_PLACEHOLDER_FONT, enforceColorSpace="cmyk",
                     pageCompression=1, pdfVersion=version)
-    writers, route = _font_writers(pages, faces)
+    # photos are decoded and compressed in a background thread while text is drawn and fonts
+    # are subset; their compressed streams are fetched when the document is formatted
+    photos, pool = encode_all([i for p in pages for i in p.items if isinstance(i, D.Image)])
+    try:
+        writers, route = _font_writers(pages, faces)
+        _draw_pages(canvas, pages, margin, s, writers, route, photos, placed_images)
+        doc = canvas._doc
+        apply_profile(doc, s)
+        for key in sorted(writers):
+            doc.delayedFonts.append(writers[key])
+        doc._ID = b"\n[<" + ID_PLACEHOLDER + b"><" + ID_PLACEHOLDER + b">]\n"
+        canvas.save()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    data = identify(buffer.getvalue())
+    write_atomic(target, data)
+    return len(data)
+
+
+def _draw_pages(canvas: Canvas, pages: list[D.Page], margin: float, s: DocumentSettings,
+                writers, route, photos: dict, placed_images: list | None) -> None:
     for page in pages:
         mw, mh = page.width + 2 * margin, page.height + 2 * margin
         canvas.setPageSize((mw, mh))
@@ -93,22 +116,13 @@ def render_pdf(pages: list[D.Page], faces: dict[str, Face], target: Path,
         canvas.saveState()
         canvas.translate(margin, margin)
         for item in page.items:
-            digest = _draw(canvas, item, page.height, writers, route)
+            digest = _draw(canvas, item, page.height, writers, route, photos)
             if digest and placed_images is not None:
                 placed_images.append((item, digest))
         canvas.restoreState()
         if s.crop_marks:
             _crop_marks(canvas, margin, page.width, page.height, s.bleed)
         canvas.showPage()
-    doc = canvas._doc
-    apply_profile(doc, s)
-    for key in sorted(writers):
-        doc.delayedFonts.append(writers[key])
-    doc._ID = b"\n[<" + ID_PLACEHOLDER + b"><" + ID_PLACEHOLDER + b">]\n"
-    canvas.save()
-    data = identify(buffer.getvalue())
-    write_atomic(target, data)
-    return len(data)
 
 
 def _font_writers(pages: list[D.Page], faces) -> tuple[dict[str, CIDFontWriter], dict]:
@@ -185,7 +199,7 @@ def _crop_marks(canvas: Canvas, margin: float, w: float, h: float, bleed: float)
     canvas.restoreState()
 
 
-def _draw(canvas: Canvas, item, page_h: float, writers, route) -> str | None:
+def _draw(canvas: Canvas, item, page_h: float, writers, route, photos=None) -> str | None:
     """Draw one display item; for an image, return its sample digest."""
     if isinstance(item, D.GlyphRun):
         _draw_run(canvas, item, page_h, writers, route)
@@ -211,7 +225,7 @@ def _draw(canvas: Canvas, item, page_h: float, writers, route) -> str | None:
             canvas.addLiteral(" ".join(ops))
         canvas.restoreState()
     elif isinstance(item, D.Image):
-        return draw_image(canvas, item, page_h)
+        return draw_image(canvas, item, page_h, (photos or {}).get(id(item)))
     return None
 
 
@@ -226,18 +240,22 @@ def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, writers, route) ->
     from typeset import reuse
 
     writer = writers[run.face]
-    # a long-lived process (watch) draws the same run objects again (layout/memo.py): its
-    # operators are kept and reused while the document gives its codes the same texts
+    # the writers are complete before anything is drawn: each glyph's code, hex form, ToUnicode
+    # text and advance are looked up once per document, not once per use
+    known = _GLYPHS.setdefault(writer, {})
+    # a long-lived process (watch) draws the same run objects again (layout/memo.py): their
+    # operators are kept and reused while the document gives their glyphs the same texts and
+    # routes (alternate subsets)
     kept = reuse.RUNS.get(id(run))
     if kept is not None and kept[0] is run and kept[1] == page_h and \
-            all(writer.text_of(c) == t for c, t in kept[3]) and \
+            all(_facts(writer, known, gid)[2] == t for gid, t in kept[3]) and \
             all(route.get(k, run.face) == v for k, v in kept[4]):
         literal = kept[2]
     else:
-        literal, alts = _run_literal(run, page_h, writer, route)
+        literal, alts = _run_literal(run, page_h, writer, known, route)
         if reuse.RUNS.limit:
-            texts = {(c, writer.text_of(c)) for c in {writer.code(g.gid) for g in run.glyphs}}
-            reuse.RUNS.put(id(run), (run, page_h, literal, tuple(texts),
+            texts = tuple({(g.gid, known[g.gid][2]) for g in run.glyphs})
+            reuse.RUNS.put(id(run), (run, page_h, literal, texts,
                                      tuple((k, route.get(k, run.face)) for k in alts)))
     canvas.saveState()
     _overprint_if_black(canvas, run.color)
@@ -245,7 +263,17 @@ def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, writers, route) ->
     canvas.restoreState()
 
 
-def _run_literal(run: D.GlyphRun, page_h: float, writer, route) -> tuple[str, list]:
+def _facts(writer, known: dict, gid: int) -> tuple:
+    """(code, hex form, ToUnicode text, advance) of a glyph in this document."""
+    facts = known.get(gid)
+    if facts is None:
+        c = writer.code(gid)
+        facts = known[gid] = (c, f"<{c:04X}>", writer.text_of(c), writer.width(gid))
+    return facts
+
+
+def _run_literal(run: D.GlyphRun, page_h: float, writer, known: dict, route
+                 ) -> tuple[str, list]:
     """The content-stream operators of a run, and the routes (alternate subsets) it used."""
     alts = []
     size = run.size
@@ -254,12 +282,14 @@ def _run_literal(run: D.GlyphRun, page_h: float, writer, route) -> tuple[str, li
     x0 = run.glyphs[0].x
     pen = x0
     for g in run.glyphs:
-        code = writer.code(g.gid)
+        facts = known.get(g.gid)
+        if facts is None:
+            facts = _facts(writer, known, g.gid)
+        code, glyph, text, advance = facts
         shift = g.x - pen
         if abs(shift) > 1e-6:
             parts.append(_num(-shift * 1000 / size))
-        glyph = f"<{code:04X}>"
-        if g.text != writer.text_of(code):
+        if g.text != text:
             # one glyph, several texts: draw it from the alternate resource whose ToUnicode
             # gives this text, and say the text again as ActualText
             if parts:
@@ -275,7 +305,7 @@ def _run_literal(run: D.GlyphRun, page_h: float, writer, route) -> tuple[str, li
             ops.append(draw)
         else:
             parts.append(glyph)
-        pen = g.x + writer.width(g.gid) * size / 1000
+        pen = g.x + advance * size / 1000
     if parts:
         ops.append(f"[{' '.join(parts)}] TJ")
     fill = _cmyk(run.color)

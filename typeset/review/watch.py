@@ -3,8 +3,9 @@
 The process stays up, so fonts, font metrics and the phrase model are loaded once. A page is
 re-rendered incrementally: blocks whose inputs did not change are replayed with their page
 checks, paragraphs composed before are not composed again (layout/memo.py), and parsed YAML,
-opened photos, compressed photo samples and font subsets are kept (typeset/reuse.py). The PDF
-and report are the same bytes a cold `typeset render` writes. Watch runs no preflight (the
+opened photos and the operators of unchanged glyph runs are kept (typeset/reuse.py; encoded
+photos and font subsets come from the on-disk stream cache every command uses). The PDF and
+report are the same bytes a cold `typeset render` writes. Watch runs no preflight (the
 Ghostscript ink check takes longer than the whole re-render; run `typeset render` or
 `typeset preflight` before the page goes to press) and writes no PNG previews.
 """

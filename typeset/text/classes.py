@@ -85,6 +85,7 @@ _HAN_RANGES = (
 )
 
 
+@lru_cache(maxsize=None)    # a pure function of one character, asked for thousands of times a page
 def is_han(ch: str) -> bool:
     cp = ord(ch)
     if cp in (0x3005, 0x3007):
@@ -92,6 +93,7 @@ def is_han(ch: str) -> bool:
     return any(lo <= cp <= hi for lo, hi in _HAN_RANGES)
 
 
+@lru_cache(maxsize=None)    # a pure function of one character (the class table is fixed)
 def char_class(ch: str) -> str:
     """The composition class of one character."""
     cls = class_table().get(ch)

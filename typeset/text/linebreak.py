@@ -382,22 +382,27 @@ class Broken:
     issues: list[Issue]
 
 
-def break_paragraph(p: Prepared, width_of: Callable[[int], int], first_line: int = 0) -> Broken:
-    """Choose all line breaks of a paragraph. `width_of(k)` is the measure of flow line k."""
+def break_paragraph(p: Prepared, width_of: Callable[[int], int], first_line: int = 0,
+                    widths: list[int] | None = None) -> Broken:
+    """Choose all line breaks of a paragraph. `width_of(k)` is the measure of flow line k;
+    `widths`, when the caller has them, the measures of lines first_line … first_line + n - 1
+    (a paragraph of n atoms takes at most n lines, so no other measure is read)."""
     n = len(p.atoms)
     if n == 0:
         return Broken([], [])
-    result = _dp(p, width_of, first_line, relaxed=False)
+    if widths is None:
+        widths = [width_of(first_line + k) for k in range(n)]
+    result = _dp(p, widths, relaxed=False)
     if result is None:
-        result = _dp(p, width_of, first_line, relaxed=True)
+        result = _dp(p, widths, relaxed=True)
     assert result is not None
-    return Broken(result, _issues(p, result, width_of, first_line))
+    return Broken(result, _issues(p, result, widths))
 
 
-def _uniform(width_of, first_line: int, n: int) -> bool:
+def _uniform(widths: list[int], n: int) -> bool:
     """Do all lines the paragraph can take have the same measure?"""
-    w0 = width_of(first_line)
-    return all(width_of(first_line + k) == w0 for k in range(min(n, 4096)))
+    w0 = widths[0]
+    return all(w == w0 for w in widths[:min(n, 4096)])
 
 
 def _line_demerits(p: Prepared, i: int, j: int, measured, target: int, track: int, last: bool,
@@ -415,31 +420,53 @@ def _line_demerits(p: Prepared, i: int, j: int, measured, target: int, track: in
     return dem
 
 
-def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
+# the badness terms line_badness adds for letter-spacing, as the same floats
+_TRACK_BAD = TRACK_PENALTY ** 0.5
+_OVER_BAD = OVER_LIMIT_PENALTY ** 0.5
+
+
+def _dp(p: Prepared, widths: list[int], relaxed: bool, totals: list | None = None):
     """Total fit. With equal measures one state per position is exact; where measures differ
-    (boxed articles, L-shaped frames) the state is (position, line number)."""
+    (boxed articles, L-shaped frames) the state is (position, line number). `widths[k]` is the
+    measure of the paragraph's line k. `totals`, if given, receives the best total demerits of
+    every position (tests compare them with a plain total fit)."""
     n = len(p.atoms)
-    wmax = max(width_of(first_line + k) for k in range(min(n, 4096)))
-    uniform = _uniform(width_of, first_line, n)
-    w0 = width_of(first_line)
+    wmax = max(widths[:min(n, 4096)])
+    uniform = _uniform(widths, n)
+    w0 = widths[0]
     # uniform: best[j] = total, prev[j] = i; else states[j] = {lines: (total, i, lines at i)}
     best = [INF] * (n + 1)
     prev = [-1] * (n + 1)
     best[0] = 0.0
-    states: list[dict[int, tuple[float, int, int]]] = [dict() for _ in range(n + 1)]
-    states[0][0] = (0.0, -1, -1)
-    # the hot loop's lookups: prefix sums as locals, and each atom's start-of-line trims
+    states: list[dict[int, tuple[float, int, int]]] = [] if uniform else [{} for _ in range(n + 1)]
+    if not uniform:
+        states[0][0] = (0.0, -1, -1)
+
+    def relax_states(i: int, j: int, measured, track: int, last: bool, brk_pen: float) -> None:
+        for k, (tot, _, _) in states[i].items():
+            dem = _line_demerits(p, i, j, measured, widths[k], track, last, relaxed, brk_pen)
+            old = states[j].get(k + 1)
+            if dem != INF and (old is None or tot + dem < old[0]):
+                states[j][k + 1] = (tot + dem, i, k)
+
+    # The hot loop measures line [i, j) as measure_line does, from per-position terms: every
+    # amount is an integer (1/1000 em), so a difference of two precomputed sums is exactly the
+    # sum of differences measure_line takes. Per start i (what the line's first atom adds):
     atoms, squeeze, sq_r = p.atoms, p.squeeze, p.sq_r
     pw, pj, pg, ps, pjs, pgs, pgx, pe, pt, pgg = (p.pw, p.pj, p.pg, p.ps, p.pjs, p.pgs, p.pgx,
                                                   p.pe, p.pt, p.pgg)
-    close_extra = CLOSE_EXTRA
-    st_of, sts_of, eg_of = [0] * n, [0] * n, [0] * n
+    nat_i, shr_i, exp_i, trk_i = [0] * n, [0] * n, [0] * n, [0] * n
     for i, a in enumerate(atoms):
+        st = sts = eg = 0
         if a.cls == C.SPACE:
-            st_of[i], sts_of[i] = a.width, squeeze[i]
-            eg_of[i] = pe[i + 1] - pe[i]
+            st, sts = a.width, squeeze[i]
+            eg = pe[i + 1] - pe[i]
         elif a.aki_l:
-            st_of[i], sts_of[i] = a.aki_l, p.sq_l[i]
+            st, sts = a.aki_l, p.sq_l[i]
+        trk_i[i] = pt[i] + pgg[i]
+        nat_i[i] = pw[i] - pj[i] + pg[i] + st
+        shr_i[i] = ps[i] - pjs[i] + pgs[i] + sts + TRACK_SHRINK * trk_i[i]
+        exp_i[i] = pe[i] + eg
     for j in range(1, n + 1):
         last = j == n
         if not last and not p.allowed[j - 1] and not relaxed:
@@ -457,36 +484,71 @@ def _dp(p: Prepared, width_of, first_line: int, relaxed: bool):
         elif last_atom.hyphen and j < n:
             et_j = -last_atom.hyphen
         eg_j = pe[j - 1] - pe[j - 2] if j >= 2 and last_atom.cls in _EDGE_SPACES else 0
-        pw_j, pj_j1, pg_j1, ps_j, pjs_j1, pgs_j1 = pw[j], pj[j - 1], pg[j - 1], ps[j], pjs[j - 1], pgs[j - 1]
-        pt_j1, pgg_j, pgx_j1, pe_j1 = pt[j - 1], pgg[j], pgx[j - 1], pe[j - 1]
-        for i in range(j - 1, -1, -1):
-            if i == j - 1:
-                nat, shr, ext, exp, track = measure_line(p, i, j)
-            else:
-                # measure_line(p, i, j) inlined, same terms in the same order
-                track = pt_j1 - pt[i] + pgg_j - pgg[i]
-                nat = (pw_j - pw[i]) - (pj_j1 - pj[i]) + (pg_j1 - pg[i]) - st_of[i] - et_j
-                shr = (ps_j - ps[i]) - (pjs_j1 - pjs[i]) + (pgs_j1 - pgs[i]) - sts_of[i] - ets_j \
-                    + TRACK_SHRINK * track
-                shr = max(shr, 0)
-                ext = pgx_j1 - pgx[i]
-                exp = pe_j1 - pe[i] - (eg_j + eg_of[i])
-            if nat - shr - close_extra * track > wmax and j - i > 1:
+        trk_j = pt[j - 1] + pgg[j]
+        nat_j = pw[j] - pj[j - 1] + pg[j - 1] - et_j
+        shr_j = ps[j] - pjs[j - 1] + pgs[j - 1] - ets_j + TRACK_SHRINK * trk_j
+        pgx_j1 = pgx[j - 1]
+        exp_j = pe[j - 1] - eg_j
+        # a line of one atom: measured with its own edge rules, never too long to try
+        i = j - 1
+        if not uniform:
+            nat, shr, ext, exp, track = measure_line(p, i, j)
+            relax_states(i, j, (nat, shr, ext, exp), track, last, brk_pen)
+        elif best[i] != INF:
+            nat, shr, ext, exp, track = measure_line(p, i, j)
+            dem = _line_demerits(p, i, j, (nat, shr, ext, exp), w0, track, last, relaxed, brk_pen)
+            if best[i] + dem < best[j]:
+                best[j], prev[j] = best[i] + dem, i
+        for i in range(j - 2, -1, -1):
+            nat = nat_j - nat_i[i]
+            shr = shr_j - shr_i[i]
+            if shr < 0:
+                shr = 0
+            if nat - shr - CLOSE_EXTRA * (trk_j - trk_i[i]) > wmax:
                 break
-            measured = (nat, shr, ext, exp)
-            if uniform:
-                if best[i] == INF:
-                    continue
-                dem = _line_demerits(p, i, j, measured, w0, track, last, relaxed, brk_pen)
-                if best[i] + dem < best[j]:
-                    best[j], prev[j] = best[i] + dem, i
+            if not uniform:
+                relax_states(i, j, (nat, shr, pgx_j1 - pgx[i], exp_j - exp_i[i]),
+                             trk_j - trk_i[i], last, brk_pen)
                 continue
-            for k, (tot, _, _) in states[i].items():
-                dem = _line_demerits(p, i, j, measured, width_of(first_line + k), track, last,
-                                     relaxed, brk_pen)
-                old = states[j].get(k + 1)
-                if dem != INF and (old is None or tot + dem < old[0]):
-                    states[j][k + 1] = (tot + dem, i, k)
+            b_i = best[i]
+            if b_i == INF:
+                continue
+            # _line_demerits inlined for the common lines (not the last; a stretch within the
+            # gap limit or a squeeze within reach): the same float operations in the same
+            # order. Any other line goes through _line_demerits.
+            if last:
+                dem = _line_demerits(p, i, j, (nat, shr, pgx_j1 - pgx[i], exp_j - exp_i[i]), w0,
+                                     trk_j - trk_i[i], last, relaxed, brk_pen)
+            elif nat > w0:
+                need = nat - w0
+                if need > shr:
+                    dem = _line_demerits(p, i, j, (nat, shr, pgx_j1 - pgx[i], exp_j - exp_i[i]),
+                                         w0, trk_j - trk_i[i], last, relaxed, brk_pen)
+                else:
+                    bad = SHRINK_BADNESS * (need / max(shr, 1)) ** 2
+                    if need > shr - TRACK_SHRINK * (trk_j - trk_i[i]):
+                        bad += _TRACK_BAD
+                    dem = (1 + bad) ** 2 + brk_pen
+            else:
+                exp = exp_j - exp_i[i]
+                slack = w0 - nat - (pgx_j1 - pgx[i])
+                if slack > 0 and exp and (slack / exp <= GAP_LIMIT
+                                          or (trk_j == trk_i[i] and pj[j - 1] == pj[i])):
+                    # spread over the gaps alone (stretch_plan's first case, or its third with
+                    # no letters to open and no blank to give back)
+                    per_gap = slack / exp
+                    bad = STRETCH_BADNESS * (per_gap / STRETCH_UNIT) ** 2
+                    if per_gap > GAP_LIMIT:
+                        bad += _OVER_BAD
+                    dem = (1 + bad) ** 2 + brk_pen
+                else:
+                    dem = _line_demerits(p, i, j, (nat, shr, pgx_j1 - pgx[i], exp), w0,
+                                         trk_j - trk_i[i], last, relaxed, brk_pen)
+            if b_i + dem < best[j]:
+                best[j], prev[j] = b_i + dem, i
+    if totals is not None:
+        totals[:] = best if uniform else [min((t for t, _, _ in st.values()), default=INF)
+                                          for st in states]
     lines, j = [], n
     if uniform:
         if best[n] == INF:
@@ -511,12 +573,12 @@ def _run_text(p: Prepared, k: int) -> str:
     return "".join(a.text for a in p.atoms if a.run == run and a.style == p.atoms[k].style)
 
 
-def _issues(p: Prepared, lines, width_of, first_line) -> list[Issue]:
+def _issues(p: Prepared, lines, widths: list[int]) -> list[Issue]:
     issues: list[Issue] = []
     level = p.settings.level
     for k, (i, j) in enumerate(lines):
         last = k == len(lines) - 1
-        target = width_of(first_line + k)
+        target = widths[k]
         nat, shr, ext, exp, track = measure_line(p, i, j)
         if C.no_line_start(p.atoms[i].cls, level):
             issues.append(Issue("forbidden-start", k, f"line starts with {p.atoms[i].text}"))
