@@ -25,8 +25,10 @@ from typeset import display as D
 from typeset.layout.compose import Composer
 
 # Compose caches are dropped when they hold more prepared paragraphs than this: an evening of
-# edits must not grow the process without bound (a page holds a few hundred).
-MAX_PREPARED = 20_000
+# edits must not grow the process without bound. The sample page holds about 130; each edit
+# adds one or two (≈ 0.1 MiB): the process grows by at most ≈ 100 MiB, and once in some
+# 900 edits one re-render composes every paragraph again.
+MAX_PREPARED = 1_000
 # The composer caches kept between layouts: pure functions of their keys with no side effect a
 # hit would skip, or (prepared paragraphs) with their side effects replayed on a hit. A cache
 # that skips a side effect (the per-(role, char) font lookup `_drawn`) is not kept, and a block
