@@ -340,6 +340,7 @@ def test_a_name_is_divided_at_a_syllable_rather_than_leave_han_gaps_over_half_an
     assert sets[0].hyphen_x is not None, lines               # the hyphen is drawn
     assert lines[0].endswith(("Ki", "Le")), lines
     assert [i.kind for i in issues] == ["syllable-break"], issues   # and reported
+    assert ("“Ki-prono”" if "Kiprono" in text else "“Le-Bron”") in issues[0].detail
 
 
 def test_a_syllable_break_is_a_last_resort():
@@ -406,3 +407,26 @@ def test_a_syllable_point_keeps_the_words_kerning_until_the_line_breaks_there():
     assert p.atoms[last.index].text == "Ki"
     assert sets[0].hyphen_x == pytest.approx(last.x + last.advance - pieces[0].kern)
     assert sets[0].width == pytest.approx(11 * EM)
+
+
+@pytest.mark.parametrize("chars", [9, 11, 13])
+def test_a_latin_word_space_takes_one_share_of_the_stretch(chars):
+    """§2.8 step 3: every remaining position equally — a word space is one position, so only
+    one of the two junctions beside the space atom stretches (never a 1-em hole of two shares)."""
+    text = ("他说：“We came here to fight for our survival, not for a number.”据 Reuters 报道，"
+            "iPhone 15 Pro 售价 7999 元。The course is beautiful, but the last 10 km are hard.")
+    p, lines, issues, sets = compose(text, chars)
+    seen = 0
+    for s in sets[:-1]:
+        pa = s.atoms
+        gaps = [b.x - (a.x + a.advance) for a, b in zip(pa, pa[1:])]
+        for k in range(1, len(pa) - 1):
+            if p.atoms[pa[k].index].cls == C.SPACE:
+                assert min(gaps[k - 1], gaps[k]) == pytest.approx(0, abs=1e-6), (lines, gaps)
+                seen += max(gaps[k - 1], gaps[k]) > 1e-6
+    assert seen, lines      # some word space did take a share
+
+
+def test_a_full_width_hyphen_inside_a_full_width_model_number_becomes_ascii():
+    assert norm("型号为 ＳＹ－Ｘ５０ Ｐｒｏ 的手机") == "型号为SY-X50 Pro的手机"
+    assert norm("北京－上海") == "北京－上海"        # between Chinese it is left alone

@@ -197,8 +197,9 @@ def prepare(atoms: list[Atom], settings: Settings) -> Prepared:
         gaps.append(g)
         gaps_s.append(g // 2 if g else 0)
         gaps_x.append(max(0, HALF - g) if g else 0)
-        # a CJK–Latin gap stretches in the first step only, to ½ em (its own limit, §2.8)
-        exp.append(1 if not inside and not g and _expandable(a, b) else 0)
+        # a CJK–Latin gap stretches in the first step only, to ½ em (its own limit, §2.8); a
+        # Latin word space is one position: only the junction after it takes a share
+        exp.append(1 if not inside and not g and _expandable(a, b) and b.cls != C.SPACE else 0)
         track.append(1 if inside else 0)
         if inside:
             allowed.append(bool(a.join))
@@ -597,9 +598,11 @@ def _issues(p: Prepared, lines, widths: list[int]) -> list[Issue]:
             issues.append(Issue("emergency-break", k, f"“{_run_text(p, j - 1)}” broken at the "
                                                       "column edge: no break point fits"))
         if not last and p.atoms[j - 1].join == JOIN_SYLLABLE and same_run(p.atoms[j - 1], p.atoms[j]):
-            issues.append(Issue("syllable-break", k, f"“{p.atoms[j - 1].text}-{p.atoms[j].text}”"
-                                                     " divided by the syllable rule (no dictionary "
-                                                     "break): check the division"))
+            a = p.atoms[j - 1]
+            head = "".join(x.text for x in p.atoms[:j] if x.run == a.run and x.style == a.style)
+            tail = _run_text(p, j - 1)[len(head):]
+            issues.append(Issue("syllable-break", k, f"“{head}-{tail}” divided by the syllable "
+                                                     "rule (no dictionary break): check it"))
         if last and _is_orphan(p, i, j):
             issues.append(Issue("orphan", k, "last line holds one lone character"))
     return issues

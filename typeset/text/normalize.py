@@ -3,7 +3,8 @@
 This is its own stage, run before atomisation, and every change it makes is reported. The rules,
 in the order they are applied:
 
-1. Unicode NFC; full-width Latin letters and digits (ＡＢＣ１２３) → half-width; variant marks folded
+1. Unicode NFC; full-width Latin letters and digits (ＡＢＣ１２３) → half-width, and a full-width
+   hyphen-minus between them (ＳＹ－Ｘ５０ → SY-X50); variant marks folded
    to the forms mainland print uses (・•‧ → ·, 〜 → ～, ― → —).
 2. Protected tokens are found and left alone: URLs, e-mail addresses, paths, times (15:30),
    versions (v2.3.1), numbers (1,299.50), and Latin constructs attached to Latin text
@@ -126,6 +127,11 @@ def _fold_chars(t: _Text) -> None:
             t.put(i, chr(cp - 0xFEE0))
         elif ch in _FOLD and not (ch == "―" and (t.at(i + 1) == "―" or t.at(i - 1) == "―")):
             t.put(i, _FOLD[ch])
+    # a full-width hyphen-minus inside a full-width model number (ＳＹ－Ｘ５０ → SY-X50)
+    for i, ch in enumerate(t.chars):
+        if ch == "－" and t.at(i - 1).isascii() and t.at(i - 1).isalnum() \
+                and t.at(i + 1).isascii() and t.at(i + 1).isalnum():
+            t.put(i, "-")
 
 
 def _sequences(t: _Text) -> None:
