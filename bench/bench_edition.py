@@ -51,14 +51,20 @@ def make_edition(tmp: Path, pages: int) -> Path:
     return path
 
 
+CPU: list[float] = []   # CPU seconds (user + system) of the last run, all its processes
+
+
 def run(args: list[str]) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB) of the biggest child process of one CLI run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall time and peak RSS (KiB) of the biggest child process of one CLI run; its CPU time
+    (the typeset process, its page workers and Ghostscript) goes to CPU."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "typeset", *args], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0, max(before, resource.getrusage(
-        resource.RUSAGE_CHILDREN).ru_maxrss)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[:] = [after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime]
+    return wall, max(before.ru_maxrss, after.ru_maxrss)
 
 
 def _spin(n: int) -> int:
@@ -105,19 +111,25 @@ def main() -> None:
         single, single_rss = run(["render", str(ROOT / "layouts" / "sample-page.yaml"), "-o",
                                   str(one_page), "-q"])
         times: dict[int, list[float]] = {1: [], 2: []}
+        cpu: dict[int, list[float]] = {1: [], 2: []}
         for r in range(a.runs):
             for jobs in (1, 2):   # alternate, so a change in load hits both alike
                 t, _ = run(["render", str(ed), "-o", str(tmp / f"j{jobs}"), "-q", "--jobs",
                             str(jobs)])
                 times[jobs].append(t)
-                print(f"  run {r + 1}: --jobs {jobs}: {t:.1f} s (load {os.getloadavg()[0]:.2f})")
+                cpu[jobs].append(CPU[0])
+                print(f"  run {r + 1}: --jobs {jobs}: {t:.1f} s, CPU {CPU[0]:.1f} s "
+                      f"(load {os.getloadavg()[0]:.2f})")
         m1, m2 = statistics.median(times[1]), statistics.median(times[2])
+        c1, c2 = statistics.median(cpu[1]), statistics.median(cpu[2])
         print(f"one page alone (sample-page, cold): {single:.1f} s, peak RSS "
               f"{single_rss / 1024:.0f} MiB")
         print(f"{a.pages} pages --jobs 1: median {m1:.1f} s (min {min(times[1]):.1f}, max "
               f"{max(times[1]):.1f}); {m1 / single:.1f}× one page")
         print(f"{a.pages} pages --jobs 2: median {m2:.1f} s (min {min(times[2]):.1f}, max "
               f"{max(times[2]):.1f}); ratio jobs 2 / jobs 1 = {m2 / m1:.2f} (target ≤ 0.60)")
+        print(f"CPU time (all processes): --jobs 1 median {c1:.1f} s, --jobs 2 median {c2:.1f} s "
+              f"(×{c2 / c1:.2f}: what the workers cost beyond the pages themselves)")
         report = json.loads((tmp / "j2" / "bench-edition" / "bench-edition.report.json")
                             .read_text(encoding="utf-8"))
         worker_peak = max(p["peak_rss_mib"] for p in report["pages"])

@@ -356,6 +356,39 @@ def test_the_sample_edition_answers_every_jump(tmp_path, order):
     assert down == up == expected
 
 
+def test_the_sample_front_page_is_filled_with_print_resolution_photos(tmp_path):
+    """Read from the page-1 PDF: both the five-column side and the three-column side run down
+    to the foot of the type area (no white third under the stories), and preflight passes (the
+    photos have print resolution; no low-resolution acceptance in the spec). Every photo the
+    samples use has its source and licence in content/photos/LICENSES.md."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    from typeset.edition import render_edition
+
+    res = render_edition(ROOT / "layouts" / "sample-edition.yaml", tmp_path, jobs=1,
+                         preview_dpi=0)
+    front = res.report["pages"][0]
+    assert front["preflight"] == "PASS", front["preflight_checks"]
+    assert "accept_low_resolution" not in (ROOT / "layouts" / "sample-edition" / "front.yaml"
+                                           ).read_text(encoding="utf-8")
+    pdf = pdfium.PdfDocument(res.folder / front["file"])
+    objects = [(o.type, o.get_bounds()) for o in pdf[0].get_objects(max_depth=3)]
+    pdf.close()
+    # the column rule between the two sides: the tallest thin path (PDF coordinates, y up)
+    rule = max((b for t, b in objects if t == raw.FPDF_PAGEOBJ_PATH and b[2] - b[0] < 2),
+               key=lambda b: b[3] - b[1])
+    ink = [b for t, b in objects if t in (raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_IMAGE)]
+    left = min(b[1] for b in ink if b[2] < rule[0])
+    right = min(b[1] for b in ink if b[0] > rule[2])
+    gap = 3 * 12   # three body lines (9 pt + 3 pt)
+    assert left < rule[1] + gap and right < rule[1] + gap, (left, right, rule)
+    licences = (ROOT / "content" / "photos" / "LICENSES.md").read_text(encoding="utf-8")
+    for spec in (ROOT / "layouts").rglob("*.yaml"):
+        for photo in re.findall(r"photos/([\w.-]+)", spec.read_text(encoding="utf-8")):
+            assert f"| {photo} |" in licences, (spec.name, photo)
+
+
 def test_a_mistake_in_a_page_entry_points_at_the_edition_line(tmp_path, capsys):
     ed = make(tmp_path, [("a", FILLER)], extra="")
     text = ed.read_text(encoding="utf-8").replace("    section: 版a\n",
@@ -370,6 +403,7 @@ def test_the_cut_falls_where_a_line_may_break_and_leaves_room_for_the_jump_line(
     from typeset.edition import render_edition
 
     closing = set("，。、；：？！）》”’…—")
+    cuts = []
     for shift in range(10):   # move the text past the frames' end one character at a time
         ed = make(tmp_path / str(shift), [("a", LEAD.replace("front-lead", "shifted")),
                                           ("c", CONT)])
@@ -383,31 +417,116 @@ def test_the_cut_falls_where_a_line_may_break_and_leaves_room_for_the_jump_line(
         assert lead["continues_on"] == "2"
         opening = first["rest"]["lead"][0]["runs"][0][0]
         assert opening[0] not in closing, (shift, opening[:10])
+        cuts.append(_cut_in_words(story.read_text(encoding="utf-8"), first["rest"]["lead"]))
         more = res.outcomes[1]["report"]["stories"][0]
         assert more["continued_from"] == "1" and more["status"] != "overflow"
+    # and between words, never inside one (not 俄|中 of 俄中): the segmenter the breaker's
+    # neighbours use (rjieba) sees a word boundary at the cut
+    assert all(ok for ok, _ in cuts), [where for ok, where in cuts if not ok]
+
+
+def _cut_in_words(story: str, rest: list[dict]) -> tuple[bool, str]:
+    """Whether the cut between the first part and `rest` falls between words of its paragraph."""
+    import rjieba
+
+    body = story.split("---", 2)[2]
+    tail = "".join(text for text, _ in rest[0]["runs"])
+    para = next(p for p in (re.sub(r"\s+", "", x) for x in body.split("\n\n")) if p.endswith(tail))
+    at = len(para) - len(tail)
+    ends, n = set(), 0
+    for w in rjieba.cut(para):
+        n += len(w)
+        ends.add(n)
+    return at in ends, para[max(0, at - 6):at] + "|" + para[at:at + 6]
 
 
 def test_a_page_whose_process_dies_takes_no_other_page_with_it(tmp_path, monkeypatch):
     import os
 
-    import typeset.edition.run as run
+    import typeset.edition.pool as pool
     from typeset.edition import render_edition
 
-    real = run.run_page
+    real = pool.run_page
 
     def crashing(job, *upstream):
         if job["number"] == 2:
             os._exit(9)   # as if the OOM killer had struck
         return real(job, *upstream)
 
-    monkeypatch.setattr(run, "run_page", crashing)
-    ed = make(tmp_path, [("a", FILLER), ("b", FILLER), ("c", FILLER)])
+    monkeypatch.setattr(pool, "run_page", crashing)
+    ed = make(tmp_path, [("a", FILLER), ("b", FILLER), ("c", FILLER), ("d", FILLER),
+                         ("e", FILLER)])
     res = render_edition(ed, tmp_path / "out", jobs=2, preview_dpi=0)
-    assert [bool(o["error"]) for o in res.outcomes] == [False, True, False]
+    assert [bool(o["error"]) for o in res.outcomes] == [False, True, False, False, False]
     assert "exit code 9" in res.outcomes[1]["error"]
     assert res.report["failed"] == [2]
     assert sorted(p.name for p in (tmp_path / "out" / "ed").glob("*.pdf")) == [
-        "CSRB-20240102-01.pdf", "CSRB-20240102-03.pdf", "ed-proof.pdf"]
+        "CSRB-20240102-01.pdf", "CSRB-20240102-03.pdf", "CSRB-20240102-04.pdf",
+        "CSRB-20240102-05.pdf", "ed-proof.pdf"]
+    # the lost worker was replaced (else one worker would set all four pages), and no worker
+    # is left running
+    assert len({o["pid"] for o in res.outcomes if o["pid"]}) == 2
+    assert not [p for p in __import__("multiprocessing").active_children()
+                if p.name == "typeset-page-worker"]
+
+
+def test_a_worker_reads_the_parents_open_fonts_through_a_file_of_its_own():
+    """A font the parent opened lazily shares its file offset with a forked copy: the worker
+    reopens it, even though the parent froze its objects (gc.freeze hides them from the
+    child's gc.get_objects)."""
+    import gc
+    import multiprocessing as mp
+
+    from typeset.edition.pool import fresh_fonts, open_fonts
+    from typeset.font.face import installed_faces, open_face
+
+    face = open_face(next(r for r in installed_faces() if r.path.endswith((".otf", ".ttc"))))
+    fonts = open_fonts()
+    assert face.font in fonts
+    parent_fd = face.font.reader.file.fileno()
+
+    def child(conn):
+        fresh_fonts(fonts)
+        conn.send(face.font.reader.file.fileno())
+
+    recv, send = mp.get_context("fork").Pipe(duplex=False)
+    gc.freeze()
+    try:
+        proc = mp.get_context("fork").Process(target=child, args=(send,))
+        proc.start()
+    finally:
+        gc.unfreeze()
+    assert recv.recv() != parent_fd
+    proc.join()
+
+
+def test_jobs_2_sets_the_pages_on_two_warm_workers(tmp_path):
+    """A worker keeps its fonts and caches from page to page: four pages, two processes (not
+    one fresh process per page), and not the parent."""
+    import os
+
+    from typeset.edition import render_edition
+
+    ed = make(tmp_path, [("a", LEAD), ("b", FILLER), ("c", CONT), ("d", FILLER)])
+    res = render_edition(ed, None, jobs=2, render=False)
+    pids = [o["pid"] for o in res.outcomes]
+    assert len(set(pids)) == 2 and os.getpid() not in pids
+    assert not [o for o in res.outcomes if o["error"]]
+    assert res.outcomes[2]["report"]["stories"][0]["continued_from"] == "1"
+
+
+def test_the_pages_with_the_most_work_go_to_the_workers_first(tmp_path):
+    """Scheduling: a page's weight is the grid cells its blocks fill, plus the heaviest chain of
+    pages waiting for it; the light page goes last, so the workers finish together."""
+    from typeset.edition.plan import plan_edition
+    from typeset.edition.spec import load_edition
+
+    small = FILLER.replace("lines: 30", "lines: 10")
+    ed = make(tmp_path, [("a", LEAD), ("b", small), ("c", CONT), ("d", FILLER)])
+    plan = plan_edition(load_edition(ed))
+    assert [t.weight for t in plan.tasks] == [4 * 16, 4 * 10, 4 * 40, 4 * 30]
+    # a (64) carries c (160): 224 first; then c, d, and the small page last
+    assert plan.priority() == [0, 2, 3, 1]
 
 
 def test_watch_re_renders_an_edition_after_a_page_file_changes(tmp_path):

@@ -106,7 +106,9 @@ def test_schema_is_valid_and_accepts_the_samples(capsys):
     schema = json.loads(capsys.readouterr().out)
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
-    for spec in (p for p in LAYOUTS.glob("*.yaml") if not is_edition(p)):
+    pages = [p for p in LAYOUTS.glob("**/*.yaml") if not is_edition(p)]
+    assert LAYOUTS / "sample-edition" / "economy.yaml" in pages   # a continuation, no article:
+    for spec in pages:
         data = yaml.safe_load(spec.read_text(encoding="utf-8"))
         if "header" in data:
             data["header"]["date"] = str(data["header"]["date"])
@@ -114,6 +116,8 @@ def test_schema_is_valid_and_accepts_the_samples(capsys):
         assert not errors, (spec.name, errors)
     bad = {"grid": {"colums": 8}, "blocks": [{"article": "a.md", "column": 1, "line": 1, "lines": 2}]}
     assert list(validator.iter_errors(bad))
+    no_text = {"blocks": [{"id": "x", "column": 1, "line": 1, "lines": 2, "title_size": "20pt"}]}
+    assert list(validator.iter_errors(no_text))   # an article needs `article:` or `continues:`
 
 
 def test_watch_rerenders_when_content_changes(tmp_path):

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,12 +29,29 @@ def render_edition(path: Path, out_dir: Path | None, jobs: int = 1, scheduler: s
     """Plan, run and deliver an edition. Bad input (edition, page specs, jumps, an unreachable
     scheduler) raises InputError before anything is written; a page that fails while being set
     is reported in the result and the other pages go on."""
+    from typeset.edition.run import uses_pool
+    from typeset.edition.spec import load_edition
+
+    ed = load_edition(path)
+    pool = None
+    if uses_pool(jobs, len(ed.pages), scheduler):
+        # forked now, from a process that has read the edition file only: the workers start
+        # small and warm up while this one loads and checks every page spec
+        from typeset.edition.pool import PagePool
+
+        pool = PagePool(min(jobs, len(ed.pages)))
+    with pool or nullcontext():   # the workers stop when done, are killed on an error or Ctrl-C
+        return _run(ed, out_dir, jobs, pool, scheduler, timeout, preview_dpi, preflight, render,
+                    quiet, progress_stream)
+
+
+def _run(ed, out_dir, jobs, pool, scheduler, timeout, preview_dpi, preflight, render, quiet,
+         progress_stream) -> EditionResult:
     from typeset.edition import deliver
     from typeset.edition.plan import plan_edition
     from typeset.edition.run import Progress, connect, execute
-    from typeset.edition.spec import load_edition
 
-    plan = plan_edition(load_edition(path))
+    plan = plan_edition(ed)
     client = connect(scheduler, timeout) if scheduler else None
     options = {"render": render, "preflight": preflight,
                "preview_dpi": preview_dpi if render else 0,
@@ -48,7 +66,8 @@ def render_edition(path: Path, out_dir: Path | None, jobs: int = 1, scheduler: s
         bar.update(o)
 
     try:
-        outcomes = execute(plan, options, jobs=jobs, client=client, on_outcome=on_outcome)
+        outcomes = execute(plan, options, jobs=jobs, client=client, on_outcome=on_outcome,
+                           pool=pool)
     finally:
         bar.close()
         if client is not None:

@@ -28,6 +28,7 @@ class PageTask:
     deps: list[int] = field(default_factory=list)          # indexes of pages to wait for
     jumps: dict[str, dict] = field(default_factory=dict)   # block id → {to, from, source}
     stories: list[str] = field(default_factory=list)       # article ids on the page
+    weight: int = 0   # grid cells its blocks fill: a page's time grows with it (for scheduling)
 
 
 @dataclass
@@ -41,7 +42,19 @@ class Plan:
     edition: Edition
     tasks: list[PageTask]
     stories: list[Story]
-    specs: list = field(default_factory=list)   # the loaded page specs (for prewarming)
+
+    def priority(self) -> list[int]:
+        """Page indexes, the most work first: a page's weight plus the heaviest chain of pages
+        waiting for it (so the last pages to finish are short ones, and the cores end
+        together)."""
+        after: dict[int, list[int]] = {}
+        for t in self.tasks:
+            for d in t.deps:
+                after.setdefault(d, []).append(t.index)
+        rank: dict[int, int] = {}
+        for t in reversed(self.tasks):   # dependants come later in the page order
+            rank[t.index] = t.weight + max((rank[j] for j in after.get(t.index, [])), default=0)
+        return sorted(rank, key=lambda i: (-rank[i], i))
 
     def job(self, index: int, **options) -> dict:
         """Plain data for a worker: everything it needs to set one page."""
@@ -100,6 +113,7 @@ def plan_edition(ed: Edition) -> Plan:
         section = spec.header.section if spec.header else ""
         t = PageTask(page.index, page.number, page.name, file_name(ed, page, section), section)
         t.stories = [b.id for b in spec.blocks if b.kind == "article"]
+        t.weight = sum(f.columns * f.lines for b in spec.blocks for f in (b.frames or [b.place]))
         if t.file_name in names:
             raise ed.error(page, f"file name {t.file_name} is also "
                            f"{ed.pages[names[t.file_name].index].describe()}'s",
@@ -179,7 +193,7 @@ def plan_edition(ed: Edition) -> Plan:
         stories.append(Story(f"{ed.pages[first[0]].name}/{first[1]}", parts))
     for t in tasks:
         t.deps.sort()
-    return Plan(ed, tasks, stories, specs)
+    return Plan(ed, tasks, stories)
 
 
 def _resolve(ed: Edition, page: PageEntry, ref: str, articles: dict, field: str, at: str):

@@ -12,7 +12,7 @@ import time
 from typing import Callable, Iterator
 
 from typeset.edition.plan import Plan
-from typeset.edition.task import run_page
+from typeset.edition.task import lost_outcome, run_page
 from typeset.errors import InputError
 
 DEFAULT_SCHEDULER_TIMEOUT = 10.0   # seconds to wait for a Dask scheduler to answer
@@ -25,8 +25,10 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def run_local(plan: Plan, jobs: int, options: dict) -> Iterator[dict]:
-    """Yield page outcomes as they finish, with up to `jobs` worker processes (1: this one)."""
+def run_local(plan: Plan, jobs: int, options: dict, pool=None) -> Iterator[dict]:
+    """Yield page outcomes as they finish, with up to `jobs` worker processes (1: this one).
+    On Linux the workers are a PagePool of warm forked processes (`pool`, when the caller
+    started one early; otherwise one is started here)."""
     tasks = plan.tasks
     if jobs <= 1 or len(tasks) == 1:
         done: dict[int, dict] = {}
@@ -35,7 +37,13 @@ def run_local(plan: Plan, jobs: int, options: dict) -> Iterator[dict]:
             yield done[t.index]
         return
     if sys.platform == "linux":
-        yield from _run_forked(plan, jobs, options)
+        from typeset.edition.pool import PagePool
+
+        if pool is not None:
+            yield from pool.run(plan, options)
+        else:
+            with PagePool(min(jobs, len(tasks))) as own:
+                yield from own.run(plan, options)
         return
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -58,110 +66,13 @@ def run_local(plan: Plan, jobs: int, options: dict) -> Iterator[dict]:
                 try:
                     done[i] = fut.result()
                 except Exception as exc:  # the worker process died
-                    done[i] = _lost(plan, i, exc)
+                    done[i] = lost_outcome(plan, i, exc)
                 yield done[i]
 
 
-def _page_process(conn, job: dict, upstream: list) -> None:
-    """A forked child that sets one page and sends its outcome back."""
-    _fresh_worker()
-    try:
-        conn.send(run_page(job, *upstream))
-    finally:
-        conn.close()
-
-
-def _run_forked(plan: Plan, jobs: int, options: dict) -> Iterator[dict]:
-    """One forked process per page, at most `jobs` at a time, from a parent that has done the
-    warm-up once: a page's process holds that page only (its memory is one page's render), and
-    a page whose process dies (a crash, the OOM killer) takes no other page with it."""
-    import multiprocessing as mp
-    from multiprocessing.connection import wait
-
-    ctx = mp.get_context("fork")
-    tasks = plan.tasks
-    prewarm(plan)
-    done: dict[int, dict] = {}
-    waiting = [t.index for t in tasks]
-    running: dict = {}   # receiving end → (page index, process)
-    try:
-        while waiting or running:
-            for i in list(waiting):
-                if len(running) >= jobs:
-                    break
-                if not all(d in done for d in tasks[i].deps):
-                    continue
-                waiting.remove(i)
-                recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_page_process, daemon=True,
-                                   args=(send, plan.job(i, **options),
-                                         [done[d] for d in tasks[i].deps]))
-                proc.start()
-                send.close()
-                running[recv] = (i, proc)
-            for conn in wait(list(running)):
-                i, proc = running.pop(conn)
-                try:
-                    done[i] = conn.recv()
-                except (EOFError, OSError):
-                    proc.join()
-                    done[i] = _lost(plan, i, RuntimeError(
-                        f"its process ended with exit code {proc.exitcode}"))
-                conn.close()
-                proc.join()
-                yield done[i]
-    finally:
-        for conn, (_, proc) in running.items():
-            proc.terminate()
-            proc.join()
-            conn.close()
-
-
-def prewarm(plan: Plan) -> None:
-    """Do once, before forking, the work every worker would repeat on its first page: import
-    the pipeline, load the word segmenter's dictionary, list the installed fonts and open the
-    edition's faces (their CFF charsets are large). Workers inherit all of it."""
-    import typeset.layout.elements  # noqa: F401
-    import typeset.layout.page  # noqa: F401
-    import typeset.prepress.preflight  # noqa: F401
-    import typeset.render.pdf  # noqa: F401
-    import typeset.review.raster  # noqa: F401
-    from typeset.errors import InputError as _InputError
-    from typeset.font.face import installed_faces
-    from typeset.font.roles import FontBook, load_roles
-    from typeset.layout.headline import _segmenter
-
-    _segmenter().cut("预热分词词典")
-    installed_faces()
-    fonts = {s.fonts for s in plan.specs}
-    for path in sorted(fonts, key=str):
-        try:
-            roles, source = load_roles(path)
-            book = FontBook(roles, source)
-            for role in roles:
-                if role != "fallback":   # rare-character faces open when a page needs them
-                    book.chain(role).primary.font.getGlyphOrder()
-        except (_InputError, AttributeError, OSError):
-            continue   # the page that uses these fonts will report the problem itself
-
-
-def _fresh_worker() -> None:
-    """In a forked worker: give every font the parent opened a file handle of its own. A lazily
-    read font shares its file offset with every forked copy, so two workers reading at once
-    would read each other's bytes."""
-    from typeset.font.face import open_face
-
-    try:
-        import gc
-
-        from fontTools.ttLib import TTFont
-
-        for obj in gc.get_objects():
-            if isinstance(obj, TTFont) and obj.reader is not None:
-                old = obj.reader.file
-                obj.reader.file = open(old.name, "rb")
-    except Exception:  # noqa: BLE001 — anything odd: start this worker's fonts afresh
-        open_face.cache_clear()
+def uses_pool(jobs: int, pages: int, scheduler: str | None) -> bool:
+    """Whether render_edition should start a PagePool (before planning, so it forks small)."""
+    return scheduler is None and jobs > 1 and pages > 1 and sys.platform == "linux"
 
 
 def connect(address: str, timeout: float):
@@ -191,11 +102,13 @@ def run_dask(plan: Plan, client, options: dict) -> Iterator[dict]:
 
     tag = hashlib.sha1(f"{plan.edition.path}{time.time_ns()}".encode()).hexdigest()[:10]
     futures = {}
+    order = plan.priority()   # the most work first, as the local pool does
     for t in plan.tasks:
         futures[t.index] = client.submit(run_page, plan.job(t.index, **options),
                                          *(futures[d] for d in t.deps),
                                          key=f"typeset-{plan.edition.name}-p{t.number}-{tag}",
-                                         pure=False, retries=0)
+                                         pure=False, retries=0,
+                                         priority=len(order) - order.index(t.index))
     index_of = {f.key: i for i, f in futures.items()}
     try:
         for fut in as_completed(list(futures.values()), loop=client.loop):
@@ -203,18 +116,10 @@ def run_dask(plan: Plan, client, options: dict) -> Iterator[dict]:
             try:
                 yield fut.result()
             except Exception as exc:  # the worker was lost, or could not import typeset
-                yield _lost(plan, i, exc)
+                yield lost_outcome(plan, i, exc)
     finally:
         for f in futures.values():
             f.release()
-
-
-def _lost(plan: Plan, i: int, exc: BaseException) -> dict:
-    t = plan.tasks[i]
-    return {"index": i, "number": t.number, "name": t.name, "file_name": t.file_name,
-            "pdf": None, "png": None, "report": None, "rest": {}, "seconds": 0.0,
-            "peak_rss_mib": None, "error_kind": "internal",
-            "error": f"the worker running this page failed: {type(exc).__name__}: {exc}"}
 
 
 class Progress:
@@ -246,10 +151,10 @@ class Progress:
 
 
 def execute(plan: Plan, options: dict, jobs: int = 1, client=None,
-            on_outcome: Callable[[dict], None] | None = None) -> list[dict]:
+            on_outcome: Callable[[dict], None] | None = None, pool=None) -> list[dict]:
     """Run every page; return the outcomes in page order."""
     runner = run_dask(plan, client, options) if client is not None else \
-        run_local(plan, jobs, options)
+        run_local(plan, jobs, options, pool)
     outcomes = {}
     for o in runner:
         outcomes[o["index"]] = o

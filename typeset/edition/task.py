@@ -8,6 +8,7 @@ It never raises: a failing page returns its error, so the other pages go on.
 
 from __future__ import annotations
 
+import os
 import resource
 import tempfile
 import time
@@ -31,6 +32,7 @@ def run_page(job: dict, *upstream: dict) -> dict:
                         + "".join(traceback.format_exc(limit=6)))
         out["error_kind"] = "internal"
     out["seconds"] = round(time.perf_counter() - t0, 3)
+    out["pid"] = os.getpid()   # which worker set it (not in the report: it changes every run)
     out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return out
 
@@ -99,3 +101,12 @@ def _run(job: dict, upstream: tuple, out: dict) -> None:
             buf = io.BytesIO()
             img.save(buf, format="PNG", optimize=False)
             out["png"] = buf.getvalue()
+
+
+def lost_outcome(plan, i: int, exc: BaseException) -> dict:
+    """The outcome of a page whose worker was lost (the process died, a Dask worker vanished)."""
+    t = plan.tasks[i]
+    return {"index": i, "number": t.number, "name": t.name, "file_name": t.file_name,
+            "pdf": None, "png": None, "report": None, "rest": {}, "seconds": 0.0,
+            "peak_rss_mib": None, "pid": None, "error_kind": "internal",
+            "error": f"the worker running this page failed: {type(exc).__name__}: {exc}"}

@@ -45,8 +45,9 @@ def continuation_pieces(rest: list[dict], from_label: str) -> list[FlowPiece]:
 
 def flow_with_jump(pieces: list[FlowPiece], frames: list, grid: Grid, composer: Composer,
                    owner: str, report: StoryReport, page: D.Page, to_label: str) -> None:
-    """Flow `pieces` into `frames`, cutting the story at a legal line break so that the part
-    set here ends with "（下转N版）" and fits; what is left goes to `report.rest`.
+    """Flow `pieces` into `frames`, cutting the story at a legal line break between two words
+    so that the part set here ends with "（下转N版）" and fits; what is left goes to
+    `report.rest`.
 
     When everything fits, the story is set as usual and `report.rest` stays None (no jump)."""
     trial = _trial(pieces, frames, grid, composer, owner, report.kind, page)
@@ -77,6 +78,7 @@ def flow_with_jump(pieces: list[FlowPiece], frames: list, grid: Grid, composer: 
         candidates += [(n, i) for i in range(len(p.atoms), 0, -1)]
         if len(candidates) > 4 * MAX_TRIALS:
             break
+    words: dict[int, set[int]] = {}
     tried = 0
     for n, i in candidates:
         p = atoms_of(n)
@@ -84,6 +86,11 @@ def flow_with_jump(pieces: list[FlowPiece], frames: list, grid: Grid, composer: 
             continue  # not a place the text engine would break a line
         if i < len(p.atoms) and p.atoms[i - 1].cls == "indent":
             continue
+        if i < len(p.atoms):
+            if n not in words:
+                words[n] = _word_ends(p.atoms)
+            if i not in words[n]:
+                continue  # inside a word: a reader must not meet 俄 here and 中 on page N
         head, rest = _split(pieces, n, i, p, to_label)
         tried += 1
         probe = _trial(head, frames, grid, composer, owner, report.kind, page)
@@ -98,6 +105,24 @@ def flow_with_jump(pieces: list[FlowPiece], frames: list, grid: Grid, composer: 
     report.overflow_lines = report.overflow_chars = 0   # it is not lost: it jumps
     report.overflow_text = ""
     report.issues.append("no room for the jump line （下转…版） at the end of this part")
+
+
+def _word_ends(atoms) -> set[int]:
+    """Atom counts i such that atoms[:i] ends a word of the paragraph (rjieba's segmentation,
+    which keeps punctuation as words of its own): where a jump may cut."""
+    from typeset.layout.headline import _segmenter
+
+    text = "".join(a.text for a in atoms)
+    ends, n = set(), 0
+    for w in _segmenter().cut(text):
+        n += len(w)
+        ends.add(n)
+    out, n = set(), 0
+    for i, a in enumerate(atoms, 1):
+        n += len(a.text)
+        if n in ends:
+            out.add(i)
+    return out
 
 
 def _trial(pieces, frames, grid, composer, owner, kind, page) -> StoryReport:

@@ -37,10 +37,14 @@ def _block(kind: str) -> dict:
     for name, (k, default) in keys_of(KINDS[kind]).items():
         props[name] = key_schema(k, default)
     required = ["column", "line", "lines"]
-    required.append(SOURCE_KEY[kind] if kind in SOURCE_KEY else "type")
-    return {"type": "object", "title": kind, "description": (KINDS[kind].__doc__ or "").strip(),
-            "additionalProperties": False, "properties": dict(sorted(props.items())),
-            "required": required}
+    out = {"type": "object", "title": kind, "description": (KINDS[kind].__doc__ or "").strip(),
+           "additionalProperties": False, "properties": dict(sorted(props.items())),
+           "required": required}
+    if kind == "article":   # in an edition, a continuation takes its text from the first part
+        out["anyOf"] = [{"required": ["article"]}, {"required": ["continues"]}]
+    else:
+        required.append(SOURCE_KEY[kind] if kind in SOURCE_KEY else "type")
+    return out
 
 
 def spec_schema() -> dict:
