@@ -40,11 +40,11 @@ class Store:
         self._d.clear()
 
 
-# (Encoded photos and font subsets are kept on disk for every command: render/streamcache.py.)
+# (Encoded photos, font subsets and photo checks are kept on disk for every command:
+# render/streamcache.py, cache.py.)
 YAML = Store("parsed YAML")          # spec, roles and front matter text → parsed mapping
-PHOTOS = Store("opened photos")      # a photo checked at load: size and mode
 RUNS = Store("drawn glyph runs")      # id(run) → the run, its content-stream operators
-LIMITS = {YAML: 256, PHOTOS: 64, RUNS: 4000}
+LIMITS = {YAML: 256, RUNS: 4000}
 
 
 def enable(on: bool = True) -> None:

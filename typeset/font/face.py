@@ -1,21 +1,31 @@
-"""Font faces: found by family name through fontconfig, opened lazily with fontTools.
+"""Font faces: found by family name through fontconfig, read through HarfBuzz.
 
 A Face knows its cmap and advances (in 1/1000 em). Debian's Noto CJK collections hold CFF
 outlines in `.ttc` files and the Simplified-Chinese face is not at a fixed index, so faces are
 always looked up by family and style, never by file position.
+
+The few table facts the layout and the PDF writer need (units per em, PostScript name, CFF or
+TrueType, glyph id = CID, bounding box, ascent …) are read once with fontTools and kept in the
+cache on disk (`typeset/cache.py`), keyed by the font file's path, size and mtime and by the
+fontTools version; a run that finds them there never imports fontTools. So is the list of
+installed faces, keyed by the fontconfig setup and the mtimes of the font folders.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fontTools.ttLib import TTFont
-
+from typeset import cache
 from typeset.errors import InputError
+
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
 
 _WEIGHTS = {"thin": 0, "extralight": 40, "light": 50, "regular": 80, "normal": 80,
             "medium": 100, "semibold": 180, "bold": 200, "extrabold": 205, "black": 210,
@@ -32,9 +42,62 @@ class FaceRef:
     weight: int
 
 
+# fontconfig's environment, config files and cache folders: a change to any of them (a font
+# package installed and `fc-cache` run, a config edited) changes the key of the cached face list.
+_FC_ENV = ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT", "HOME", "XDG_CONFIG_HOME",
+           "XDG_DATA_HOME", "XDG_CACHE_HOME")
+_FC_PLACES = ("/etc/fonts", "/etc/fonts/fonts.conf", "/etc/fonts/conf.d", "/var/cache/fontconfig",
+              "/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.fonts.conf",
+              "~/.config/fontconfig", "~/.config/fontconfig/fonts.conf",
+              "~/.config/fontconfig/conf.d", "~/.local/share/fonts", "~/.cache/fontconfig")
+_FACES_CACHE = "installed-faces.json"
+
+
+def _fontconfig_key(folders: list[str]) -> list:
+    """What the installed-face list depends on: fontconfig's environment, config files and cache
+    folders, and the mtime of every folder holding a listed font and of its parents (a font
+    added to or removed from a folder changes the folder's mtime)."""
+    env = [os.environ.get(k) for k in _FC_ENV]
+    places = {os.path.expanduser(p) for p in _FC_PLACES} | set(folders)
+    for var, sub in (("XDG_CONFIG_HOME", "fontconfig"), ("XDG_DATA_HOME", "fonts"),
+                     ("XDG_CACHE_HOME", "fontconfig")):
+        if os.environ.get(var):
+            places.add(os.path.join(os.environ[var], sub))
+    return [env, [cache.file_key(p) for p in sorted(places)]]
+
+
+def _font_folders(files) -> list[str]:
+    """The folders of `files` and their parents (below the second level: not / or /usr)."""
+    out: set[str] = set()
+    for f in files:
+        d = os.path.dirname(f)
+        while d not in out and d.count(os.sep) >= 2:
+            out.add(d)
+            d = os.path.dirname(d)
+    return sorted(out)
+
+
 @lru_cache(maxsize=1)
 def installed_faces() -> tuple[FaceRef, ...]:
-    """All faces fontconfig knows, sorted for determinism."""
+    """All faces fontconfig knows, sorted for determinism: from the cache on disk while
+    fontconfig's setup and the font folders are unchanged, else from `fc-list`."""
+    stored = cache.load(_FACES_CACHE, "fc-list")
+    try:
+        if stored["key"] == cache.as_stored(_fontconfig_key(stored["folders"])):
+            return tuple(FaceRef(str(p), int(i), str(fam), int(w)) for p, i, fam, w in stored["rows"])
+    except (TypeError, KeyError, ValueError):
+        pass            # no entry, another setup, or not our format: list the faces again
+    faces = _list_faces()
+    if faces:
+        folders = _font_folders({f.path for f in faces})
+        cache.store(_FACES_CACHE, "fc-list", {
+            "folders": folders, "key": _fontconfig_key(folders),
+            "rows": [[f.path, f.index, f.family, f.weight] for f in faces]})
+    return faces
+
+
+def _list_faces() -> tuple[FaceRef, ...]:
+    """All faces fontconfig knows (`fc-list`), sorted for determinism."""
     try:
         out = subprocess.run(
             ["fc-list", "-f", "%{file}\t%{index}\t%{family}\t%{weight}\n"],
@@ -75,19 +138,53 @@ def known_families() -> list[str]:
 
 @dataclass(eq=False)
 class Face:
-    """An opened face: cmap and advances through HarfBuzz (fast, lazy), tables through fontTools
-    only where the PDF writer needs them (head, OS/2, CFF charset)."""
+    """An opened face: cmap, advances and outlines through HarfBuzz (fast, lazy); the table
+    facts the PDF writer needs (head, OS/2, CFF charset) from `facts` (see `read_facts`);
+    fontTools (`font`) only opened where a face needs more (glyph names of a CFF face whose
+    glyph ids are not its CIDs)."""
 
     ref: FaceRef
-    font: TTFont = field(repr=False)
     hb_font: object = field(repr=False)
-    upem: int = 1000
-    is_cff: bool = True
-    ps_name: str = ""
+    facts: dict = field(repr=False)
     _adv: dict[str, int] = field(default_factory=dict, repr=False)
     _gid: dict[str, int] = field(default_factory=dict, repr=False)
     _shaped: dict[str, list] = field(default_factory=dict, repr=False)
     _ink: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+
+    upem: int = field(init=False)
+    is_cff: bool = field(init=False)
+    ps_name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        # plain attributes: read in the layout's inner loops
+        self.upem, self.is_cff = self.facts["upem"], self.facts["is_cff"]
+        self.ps_name = self.facts["ps_name"]
+
+    @property
+    def bbox(self) -> tuple[int, int, int, int]:
+        """The head table's font bounding box (xMin, yMin, xMax, yMax), font units."""
+        return tuple(self.facts["bbox"])
+
+    @property
+    def typo_ascender(self) -> int:
+        return self.facts["ascender"]
+
+    @property
+    def typo_descender(self) -> int:
+        return self.facts["descender"]
+
+    @property
+    def cap_height(self) -> int:
+        """OS/2 sCapHeight in font units (700 when the table is too old to have it)."""
+        return self.facts["cap_height"]
+
+    @property
+    def font(self) -> TTFont:
+        """The face through fontTools, opened on first use (lazily: tables parse when read)."""
+        font = self.__dict__.get("_font")
+        if font is None:
+            font = self.__dict__["_font"] = _open_ttfont(self.ref)
+        return font
 
     @property
     def key(self) -> str:
@@ -161,10 +258,7 @@ class Face:
     def identity_cids(self) -> int:
         """Number of glyphs when glyph id = CID for every glyph (Noto CJK), else 0. Read from
         the first bytes of the CFF charset, so the 65,535 glyph names are never built."""
-        n = self.__dict__.get("_identity")
-        if n is None:
-            n = self.__dict__["_identity"] = _identity_charset(self.font) if self.is_cff else 0
-        return n
+        return self.facts["identity_cids"]
 
     def cid(self, gid: int) -> int:
         """The CID of a glyph of a CID-keyed CFF face (from the CFF charset)."""
@@ -179,7 +273,7 @@ class Face:
         return self.font.getGlyphID(f"cid{cid:05d}") if cid else 0
 
     def check_embeddable(self) -> None:
-        if self.is_cff and not _cid_keyed(self.font):
+        if self.is_cff and not self.facts["cid_keyed"]:
             raise InputError(self.ref.path, "name-keyed CFF fonts (.otf) cannot be embedded as "
                              "CID fonts in PDF/X-1a", hint="use a TrueType (.ttf) or CID-keyed "
                              "CFF font")
@@ -302,21 +396,89 @@ def _cid_keyed(font: TTFont) -> bool:
     return hasattr(cff[cff.fontNames[0]], "ROS")
 
 
+# Bumped whenever read_facts changes what it reads or how: older cached facts are then misses.
+FACTS_VERSION = 1
+
+
+def read_facts(font: TTFont, name: str) -> dict:
+    """The table facts of a face that layout and the PDF writer use, read through fontTools
+    (`name`: the PostScript name to use when the face has none)."""
+    is_cff = "CFF " in font
+    head = font["head"]
+    if "OS/2" in font:
+        os2 = font["OS/2"]
+        ascender, descender = os2.sTypoAscender, os2.sTypoDescender
+        cap_height = getattr(os2, "sCapHeight", 700)   # version 0 and 1 tables have none
+    else:                       # an old Mac font: the hhea metrics instead
+        ascender, descender, cap_height = font["hhea"].ascent, font["hhea"].descent, 700
+    return {
+        "upem": int(head.unitsPerEm),
+        "ps_name": font["name"].getDebugName(6) or name,
+        "is_cff": is_cff,
+        "identity_cids": _identity_charset(font) if is_cff else 0,
+        "cid_keyed": _cid_keyed(font) if is_cff else False,
+        "bbox": [int(head.xMin), int(head.yMin), int(head.xMax), int(head.yMax)],
+        "ascender": int(ascender),
+        "descender": int(descender),
+        "cap_height": int(cap_height),
+    }
+
+
+_FACT_TYPES = {"upem": int, "ps_name": str, "is_cff": bool, "identity_cids": int,
+               "cid_keyed": bool, "bbox": list, "ascender": int, "descender": int,
+               "cap_height": int}
+
+
+def _valid_facts(facts) -> bool:
+    """Cached facts of the right names and types (a damaged or foreign entry is a miss)."""
+    return (isinstance(facts, dict) and set(facts) == set(_FACT_TYPES)
+            and all(type(facts[k]) is t for k, t in _FACT_TYPES.items())
+            and len(facts["bbox"]) == 4 and all(type(v) is int for v in facts["bbox"]))
+
+
+def _facts_key(ref: FaceRef) -> list:
+    return [FACTS_VERSION, cache.file_key(ref.path), ref.index, cache.module_key("fontTools")]
+
+
+def _facts_entry(ref: FaceRef) -> str:
+    digest = hashlib.sha256(f"{ref.path}\0{ref.index}".encode()).hexdigest()[:24]
+    return f"font-facts/{digest}.json"
+
+
+def _open_ttfont(ref: FaceRef) -> TTFont:
+    from fontTools.ttLib import TTFont
+
+    return TTFont(str(ref.path), fontNumber=ref.index, lazy=True, recalcTimestamp=False,
+                  recalcBBoxes=False)
+
+
+def _damaged(path: Path, exc: Exception) -> InputError:
+    return InputError(str(path), f"font file is damaged or not a font ({type(exc).__name__}: "
+                      f"{exc})", hint="reinstall the font package or choose another font")
+
+
 @lru_cache(maxsize=64)
 def open_face(ref: FaceRef) -> Face:
-    """Open a face lazily (fontTools), caching it for the process."""
+    """Open a face (HarfBuzz), its table facts from the cache on disk or else read with
+    fontTools (and stored there); cached for the process."""
     path = Path(ref.path)
+    key = _facts_key(ref)
+    facts = cache.load(_facts_entry(ref), key) if key[1] is not None else None
+    if not _valid_facts(facts):
+        try:
+            font = _open_ttfont(ref)
+            facts = read_facts(font, path.stem)
+            font.close()
+        except Exception as exc:  # a corrupt or unreadable font file
+            raise _damaged(path, exc) from None
+        if key[1] is not None:
+            cache.store(_facts_entry(ref), key, facts)
     try:
         import uharfbuzz as hb
 
-        font = TTFont(str(path), fontNumber=ref.index, lazy=True, recalcTimestamp=False,
-                      recalcBBoxes=False)
-        upem = font["head"].unitsPerEm
-        ps = font["name"].getDebugName(6) or path.stem
-        is_cff = "CFF " in font
         hb_face = hb.Face(hb.Blob.from_file_path(str(path)), ref.index)
         hb_font = hb.Font(hb_face)
     except Exception as exc:  # a corrupt or unreadable font file
-        raise InputError(str(path), f"font file is damaged or not a font ({type(exc).__name__}: "
-                         f"{exc})", hint="reinstall the font package or choose another font") from None
-    return Face(ref, font, hb_font, upem, is_cff, ps)
+        raise _damaged(path, exc) from None
+    return Face(ref, hb_font, facts)
+

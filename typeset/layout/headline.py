@@ -2,8 +2,9 @@
 
 A display line is never justified. It breaks only at phrase boundaries: a space in the copy
 marks an explicit break point (used only when the whole line does not fit), otherwise a Chinese
-word segmenter (jieba, through rjieba) finds the words, numbers stay with their units and
-brackets with their words, and the breaks are chosen to balance line lengths. (BudouX's zh-Hans
+word segmenter (jieba, through rjieba; results cached by `typeset/text/segment.py`) finds the
+words, numbers stay with their units and brackets with their words, and the breaks are chosen
+to balance line lengths. (BudouX's zh-Hans
 model was tried first; it split 美丽家|园 and 1|4 in the seed's titles.)
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 from typeset import display as D
 from typeset.layout.compose import Composer
@@ -38,11 +38,11 @@ class SetDisplayLine:
     runs_for: object    # callable(x, baseline, owner) -> list[GlyphRun]
 
 
-@lru_cache(maxsize=1)
 def _segmenter():
-    import rjieba
+    """The loaded word segmenter (kept for callers that load it ahead, e.g. before forking)."""
+    from typeset.text.segment import segmenter
 
-    return rjieba
+    return segmenter()
 
 
 _NO_BREAK_AFTER = set("“‘（《〈【〔「『")
@@ -53,8 +53,9 @@ def phrases(text: str) -> list[str]:
     """Pieces of a Chinese line that a display break may fall between: words, with numbers kept
     with their units, opening marks with the word after and closing marks with the word before."""
     from typeset.text.classes import NUMBER_UNITS
+    from typeset.text.segment import words as segment_words
 
-    words = [w for w in _segmenter().cut(text) if w]
+    words = segment_words(text)
     out: list[str] = []
     for w in words:
         if out and (out[-1][-1] in _NO_BREAK_AFTER or w[0] in _NO_BREAK_BEFORE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,18 +27,17 @@ class PhotoInfo:
 
 def open_photo(path: Path, reader) -> PhotoInfo:
     """Open and verify an image; raise a readable error for anything that is not a photo.
-    A long-lived process (watch, typeset/reuse.py) keeps what it found, by file stamp."""
-    from typeset import reuse
+    A photo that passed before (same file, size and mtime, same Pillow) is not decoded again:
+    its size and mode come from the cache on disk (typeset/cache.py)."""
+    from typeset import cache
 
-    key = reuse.file_stamp(path)
-    kept = reuse.PHOTOS.get(key)
-    if kept is None:
-        kept = _open_photo(path, reader)
-        reuse.PHOTOS.put(key, kept)
-    return PhotoInfo(path, kept.width, kept.height, kept.mode, list(kept.warnings))
-
-
-def _open_photo(path: Path, reader) -> PhotoInfo:
+    check = [cache.file_key(path), MAX_PIXELS, cache.module_key("PIL")]
+    entry = "photo-checks/" + hashlib.sha256(str(check[0]).encode()).hexdigest()[:24] + ".json"
+    known = cache.load(entry, check) if check[0] is not None else None
+    if (isinstance(known, list) and len(known) == 3 and type(known[0]) is int
+            and type(known[1]) is int and isinstance(known[2], str)
+            and 1 <= known[0] * known[1] <= MAX_PIXELS):
+        return PhotoInfo(path, known[0], known[1], known[2])
     key = "photo"
     try:
         with warnings.catch_warnings():
@@ -62,6 +62,8 @@ def _open_photo(path: Path, reader) -> PhotoInfo:
                            hint="export the photo again") from None
     if size[0] < 1 or size[1] < 1:
         raise reader.error(key, f"{path.name} has no pixels")
+    if check[0] is not None:
+        cache.store(entry, check, [size[0], size[1], mode])
     return PhotoInfo(path, size[0], size[1], mode)
 
 

@@ -18,7 +18,6 @@ import io
 import zlib
 
 import uharfbuzz as hb
-from fontTools.cffLib import CFFFontSet
 from reportlab.pdfbase.pdfdoc import (
     PDFArray, PDFDictionary, PDFName, PDFObjectReference, PDFStream, PDFString,
 )
@@ -116,6 +115,8 @@ class CIDFontWriter:
         return bytes(sub.blob.data)
 
     def _rename_cff(self, data: bytes, name: str) -> bytes:
+        from fontTools.cffLib import CFFFontSet   # fontTools only when a CFF subset is written
+
         fs = CFFFontSet()
         fs.decompile(io.BytesIO(data), None)
         top = fs[fs.fontNames[0]]
@@ -193,10 +194,8 @@ class CIDFontWriter:
         ps = "".join(c for c in self.face.ps_name if c.isalnum() or c == "-")
         base = f"{tag}+{ps}"
         length, compressed = self._font_file(base)
-        head = self.face.font["head"]
         scale = 1000 / self.face.upem
-        bbox = [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
-        os2 = self.face.font["OS/2"]
+        bbox = [round(v * scale) for v in self.face.bbox]
         file_dict = {"Filter": PDFName("FlateDecode")}
         if self.face.is_cff:
             file_dict["Subtype"] = PDFName("CIDFontType0C")
@@ -211,9 +210,9 @@ class CIDFontWriter:
             "Flags": 4,
             "FontBBox": PDFArray(bbox),
             "ItalicAngle": 0,
-            "Ascent": round(os2.sTypoAscender * scale),
-            "Descent": round(os2.sTypoDescender * scale),
-            "CapHeight": round(getattr(os2, "sCapHeight", 700) * scale) or 700,
+            "Ascent": round(self.face.typo_ascender * scale),
+            "Descent": round(self.face.typo_descender * scale),
+            "CapHeight": round(self.face.cap_height * scale) or 700,
             "StemV": 80,
             file_key: font_file,
         })
