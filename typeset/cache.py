@@ -57,17 +57,25 @@ def store(name: str, key, value) -> bool:
     folder = cache_dir()
     if folder is None:
         return False
-    path = folder / name
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
         data = json.dumps({"format": CACHE_FORMAT, "key": as_stored(key), "value": value},
                           ensure_ascii=False, sort_keys=True).encode("utf-8")
+    except (TypeError, ValueError):
+        return False
+    return put_file(folder / name, data)
+
+
+def put_file(path: Path, data: bytes) -> bool:
+    """Write a cache entry whole or not at all: a uniquely named temporary file in the same
+    folder, renamed over `path` (no fsync: a lost entry only costs time). False on failure."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "xb") as f:
             f.write(data)
         os.replace(tmp, path)
         return True
-    except (OSError, TypeError, ValueError):
+    except OSError:
         try:
             tmp.unlink(missing_ok=True)
         except OSError:
@@ -80,7 +88,7 @@ def file_key(path: str | os.PathLike) -> list | None:
     missing."""
     try:
         st = os.stat(path)
-    except (OSError, ValueError):
+    except (OSError, TypeError, ValueError):
         return None
     return [os.path.abspath(os.fspath(path)), st.st_size, st.st_mtime_ns]
 

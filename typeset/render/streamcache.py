@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import zlib
 from pathlib import Path
+
+from typeset.cache import cache_dir as shared_cache_dir, file_key, module_key, put_file  # noqa: F401 (re-exported)
 
 CACHE_FORMAT = 1
 MAX_ENTRIES = 200          # photos and font subsets of a few editions; older ones are removed
@@ -28,32 +29,8 @@ _code_keys: dict[str, str] = {}
 
 def cache_dir() -> Path | None:
     """The folder of stream entries, or None when the cache is turned off."""
-    if os.environ.get("TYPESET_CACHE", "").lower() in ("off", "0", "no", "false"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    if not os.path.isabs(base):     # XDG: a relative path is invalid and is to be ignored
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "typeset" / "streams"
-
-
-def file_key(path) -> list | None:
-    """[path, size, mtime in ns] of a file, or None if it cannot be read."""
-    try:
-        st = os.stat(path)
-    except (OSError, TypeError, ValueError):
-        return None
-    return [os.path.abspath(os.fspath(path)), st.st_size, st.st_mtime_ns]
-
-
-def module_key(module: str) -> list | None:
-    """The installed version of a library without importing it (its `__init__`'s file key)."""
-    from importlib.util import find_spec
-
-    try:
-        spec = find_spec(module)
-    except (ImportError, ValueError):
-        return None
-    return file_key(spec.origin) if spec is not None and spec.origin else None
+    base = shared_cache_dir()
+    return None if base is None else base / "streams"
 
 
 def code_key(source_file: str) -> str:
@@ -105,19 +82,12 @@ def store(key, facts: dict, stream: bytes) -> bool:
         return False
     stored_key = _stored(key)
     path = _entry(folder, stored_key)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         head = json.dumps({"key": stored_key, "facts": facts, "length": len(stream),
                            "crc": zlib.crc32(stream)}, sort_keys=True, ensure_ascii=True)
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "xb") as f:
-            f.write(_MAGIC + head.encode() + b"\n" + stream)
-        os.replace(tmp, path)
-    except (OSError, TypeError, ValueError):
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
+    except (TypeError, ValueError):
+        return False
+    if not put_file(path, _MAGIC + head.encode() + b"\n" + stream):
         return False
     _trim(folder)
     return True
