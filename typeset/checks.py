@@ -461,14 +461,21 @@ def dropped_problems(page: D.Page, spec, reports, normalized: dict | None = None
     return out
 
 
-def page_problems(spec, result) -> list[Problem]:
-    """Every product check on a laid-out page (PageResult), in reading order of the checks."""
-    page, grid = result.page, result.grid
-    rows = line_problems(page, grid)
+def reported_lines(page: D.Page) -> set:
+    """(owner, baseline) of lines the line check reports as too wide: the other checks skip
+    them rather than report them twice."""
     skip = set()
     for ln in page.lines:
         if ln.width - ln.measure > FLUSH_TOLERANCE and ln.kind != "headline-vertical":
             skip.add((ln.owner, round(ln.baseline, 1)))
+    return skip
+
+
+def page_problems(spec, result) -> list[Problem]:
+    """Every product check on a laid-out page (PageResult), in reading order of the checks."""
+    page, grid = result.page, result.grid
+    rows = line_problems(page, grid)
+    skip = reported_lines(page)
     rows += outside_problems(page, grid, spec, skip, result.faces)
     rows += overlap_rows(page, grid, skip)
     rows += touch_rows(page, grid, result.faces, skip)

@@ -10,6 +10,7 @@ overflows.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -194,10 +195,19 @@ def fit_result(spec, result, pf: PageFit | None = None, progress=None) -> PageFi
             bf.needs = bf.lines      # an edition story that fills its block and jumps on
             _judge(bf, spec)
             continue
-        try:
-            _measure(bf, block, spec, result)
-        except InputError as exc:   # the block cannot be laid out at all
-            bf.state, bf.issues = "problem", bf.issues + [str(exc)]
+        # a page laid out with a LayoutMemo (watch --proof): a block replayed unchanged
+        # keeps what measuring it found
+        memo = getattr(result, "memo", None)
+        part = memo.part(spec, block) if memo is not None else None
+        if part is not None and part.fit is not None:
+            bf.needs, bf.changes, bf.state, bf.issues = copy.deepcopy(part.fit)
+        else:
+            try:
+                _measure(bf, block, spec, result)
+            except InputError as exc:   # the block cannot be laid out at all
+                bf.state, bf.issues = "problem", bf.issues + [str(exc)]
+            if part is not None:
+                part.fit = copy.deepcopy((bf.needs, bf.changes, bf.state, bf.issues))
         _judge(bf, spec)
     return pf
 

@@ -44,21 +44,23 @@ def paused_gc():
             gc.enable()
 
 
-def build(spec_path: Path, progress=None) -> tuple:
-    """Load and lay out a spec, then run the page checks (result.problems)."""
+def build(spec_path: Path, progress=None, memo=None) -> tuple:
+    """Load and lay out a spec, then run the page checks (result.problems). `memo`: a
+    layout/memo.py LayoutMemo kept by a long-lived process (watch) between renders."""
     with paused_gc():
         spec = load_spec(spec_path)
-        return spec, layout_checked(spec, progress)
+        return spec, layout_checked(spec, progress, memo)
 
 
-def layout_checked(spec, progress=None) -> PageResult:
+def layout_checked(spec, progress=None, memo=None) -> PageResult:
     """Lay out a loaded spec and run every product check on the page."""
     from typeset.checks import page_problems
 
-    result = layout_page(spec, progress)
+    result = layout_page(spec, progress) if memo is None else layout_page(spec, progress, memo)
     if progress:
         progress("checking the page")
-    result.problems = page_problems(spec, result)
+    result.problems = page_problems(spec, result) if memo is None else \
+        memo.page_problems(spec, result)
     return result
 
 
@@ -86,13 +88,15 @@ def output_name(spec) -> str:
                                        page=h.page if h else "", section=h.section if h else "")
 
 
-def render(spec_path: Path, out_dir: Path, progress=None, preflight: bool | None = None) -> RenderResult:
+def render(spec_path: Path, out_dir: Path, progress=None, preflight: bool | None = None,
+           memo=None) -> RenderResult:
     with paused_gc():
-        return _render(spec_path, out_dir, progress, preflight)
+        return _render(spec_path, out_dir, progress, preflight, memo)
 
 
-def _render(spec_path: Path, out_dir: Path, progress, preflight: bool | None) -> RenderResult:
-    spec, result = build(spec_path, progress)
+def _render(spec_path: Path, out_dir: Path, progress, preflight: bool | None,
+            memo=None) -> RenderResult:
+    spec, result = build(spec_path, progress, memo)
     from typeset.text.segment import release
 
     release()        # the word segmenter's dictionary is not needed to write: less memory at the peak

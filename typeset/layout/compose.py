@@ -46,6 +46,9 @@ class Composer:
     _broken: dict = field(default_factory=dict, repr=False)       # (id(p), widths) → (p, Broken)
     _natural: dict = field(default_factory=dict, repr=False)      # id(p) → (p, width)
     _drawn: dict = field(default_factory=dict, repr=False)        # (role, char) → (face, gid, missing)
+    # What atomising a prepared paragraph took from fallback faces: its report entries, given
+    # again on a hit (these caches may outlive one page: watch keeps them between renders)
+    _fallbacks: dict = field(default_factory=dict, repr=False)    # prepared key → ((role, ch, face), …)
 
     def settings(self, indent: bool = True) -> Settings:
         t = self.text
@@ -79,10 +82,34 @@ class Composer:
         key = (tuple(clean), s, indent and s.indent > 0)
         p = self._prepared.get(key)
         if p is None:
+            before = self._swap_fallbacks()
             atoms = atomize(clean, self.fonts.chain, s, indent=indent and s.indent > 0,
                             has_glyph_for=lambda role: self.fonts.chain(role).has)
             p = self._prepared[key] = prepare(atoms, s)
+            self._fallbacks[key] = self._merge_fallbacks(before)
+        else:
+            for role, ch, face in self._fallbacks.get(key, ()):
+                self.fonts.chain(role).fallback_used.setdefault(ch, face)
         return p
+
+    def _swap_fallbacks(self) -> dict:
+        """Give every font chain an empty fallback record; return the records it had."""
+        before = {}
+        for chain in self.fonts.all_chains():
+            before[chain.role], chain.fallback_used = chain.fallback_used, {}
+        return before
+
+    def _merge_fallbacks(self, before: dict) -> tuple:
+        """Put back the records `_swap_fallbacks` took, adding what was used since; return
+        what was used since as (role, char, face) triples."""
+        used = []
+        for chain in self.fonts.all_chains():
+            new = chain.fallback_used
+            chain.fallback_used = before.get(chain.role, {})
+            for ch, face in new.items():
+                chain.fallback_used.setdefault(ch, face)
+                used.append((chain.role, ch, face))
+        return tuple(used)
 
     def prepare_atoms(self, atoms) -> Prepared:
         """Re-measure a slice of a prepared paragraph's atoms."""

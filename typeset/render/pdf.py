@@ -237,10 +237,45 @@ def actual_text(text: str) -> str:
 def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, writers, route) -> None:
     if not run.glyphs:
         return
+    from typeset import reuse
+
     writer = writers[run.face]
     # the writers are complete before anything is drawn: each glyph's code, hex form, ToUnicode
     # text and advance are looked up once per document, not once per use
     known = _GLYPHS.setdefault(writer, {})
+    # a long-lived process (watch) draws the same run objects again (layout/memo.py): their
+    # operators are kept and reused while the document gives their glyphs the same texts and
+    # routes (alternate subsets)
+    kept = reuse.RUNS.get(id(run))
+    if kept is not None and kept[0] is run and kept[1] == page_h and \
+            all(_facts(writer, known, gid)[2] == t for gid, t in kept[3]) and \
+            all(route.get(k, run.face) == v for k, v in kept[4]):
+        literal = kept[2]
+    else:
+        literal, alts = _run_literal(run, page_h, writer, known, route)
+        if reuse.RUNS.limit:
+            texts = tuple({(g.gid, known[g.gid][2]) for g in run.glyphs})
+            reuse.RUNS.put(id(run), (run, page_h, literal, texts,
+                                     tuple((k, route.get(k, run.face)) for k in alts)))
+    canvas.saveState()
+    _overprint_if_black(canvas, run.color)
+    canvas.addLiteral(literal)
+    canvas.restoreState()
+
+
+def _facts(writer, known: dict, gid: int) -> tuple:
+    """(code, hex form, ToUnicode text, advance) of a glyph in this document."""
+    facts = known.get(gid)
+    if facts is None:
+        c = writer.code(gid)
+        facts = known[gid] = (c, f"<{c:04X}>", writer.text_of(c), writer.width(gid))
+    return facts
+
+
+def _run_literal(run: D.GlyphRun, page_h: float, writer, known: dict, route
+                 ) -> tuple[str, list]:
+    """The content-stream operators of a run, and the routes (alternate subsets) it used."""
+    alts = []
     size = run.size
     ops: list[str] = []          # TJ arrays and marked-content spans, in order
     parts: list[str] = []        # the TJ array being built
@@ -249,8 +284,7 @@ def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, writers, route) ->
     for g in run.glyphs:
         facts = known.get(g.gid)
         if facts is None:
-            c = writer.code(g.gid)
-            facts = known[g.gid] = (c, f"<{c:04X}>", writer.text_of(c), writer.width(g.gid))
+            facts = _facts(writer, known, g.gid)
         code, glyph, text, advance = facts
         shift = g.x - pen
         if abs(shift) > 1e-6:
@@ -261,6 +295,7 @@ def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, writers, route) ->
             if parts:
                 ops.append(f"[{' '.join(parts)}] TJ")
                 parts = []
+            alts.append((run.face, code, g.text))
             alt = route.get((run.face, code, g.text), run.face)
             draw = f"/{alt} {_num(size)} Tf [{glyph}] TJ /{run.face} {_num(size)} Tf"
             if all(ord(c) <= 0xFFFF for c in g.text):
@@ -274,8 +309,5 @@ def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, writers, route) ->
     if parts:
         ops.append(f"[{' '.join(parts)}] TJ")
     fill = _cmyk(run.color)
-    canvas.saveState()
-    _overprint_if_black(canvas, run.color)
-    canvas.addLiteral(f"{fill} k BT /{run.face} {_num(size)} Tf 1 0 0 1 {_num(x0)} "
-                      f"{_num(page_h - run.y)} Tm {' '.join(ops)} ET")
-    canvas.restoreState()
+    return (f"{fill} k BT /{run.face} {_num(size)} Tf 1 0 0 1 {_num(x0)} "
+            f"{_num(page_h - run.y)} Tm {' '.join(ops)} ET"), alts

@@ -67,7 +67,21 @@ def load_yaml(path: Path, what: str = "spec") -> LDict:
 
 
 def parse_yaml(text: str, file: str, what: str = "spec", first_line: int = 1) -> LDict:
-    """Parse YAML text (lines counted from `first_line`) into an LDict, or raise InputError."""
+    """Parse YAML text (lines counted from `first_line`) into an LDict, or raise InputError.
+    A long-lived process (watch, typeset/reuse.py) keeps what it parsed, by text."""
+    import copy
+
+    from typeset import reuse
+
+    key = (text, file, what, first_line)
+    kept = reuse.YAML.get(key)
+    if kept is None:
+        kept = _parse_yaml(text, file, what, first_line)
+        reuse.YAML.put(key, kept)
+    return copy.deepcopy(kept) if reuse.YAML.limit else kept
+
+
+def _parse_yaml(text: str, file: str, what: str, first_line: int) -> LDict:
     path = file
     if first_line > 1:
         text = "\n" * (first_line - 1) + text
