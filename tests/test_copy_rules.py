@@ -430,3 +430,29 @@ def test_a_latin_word_space_takes_one_share_of_the_stretch(chars):
 def test_a_full_width_hyphen_inside_a_full_width_model_number_becomes_ascii():
     assert norm("型号为 ＳＹ－Ｘ５０ Ｐｒｏ 的手机") == "型号为SY-X50 Pro的手机"
     assert norm("北京－上海") == "北京－上海"        # between Chinese it is left alone
+
+
+
+def test_a_narrow_mark_gets_the_room_its_ink_needs():
+    """／ and · are set in half an em (mainland practice) unless the face draws them wider: then
+    the box grows to the ink plus NARROW_MARK_CLEARANCE each side, so no neighbour is touched
+    (a half-em ／ of a full-width design overprinted 文 and 陈 in a byline)."""
+    from typeset.text.atoms import HALF, NARROW_MARK_CLEARANCE
+
+    comp = Composer(BOOK, TextSpec())
+    seen = 0
+    for role in ("body", "hei", "kai"):
+        p = comp.prepare([("文／陈默·张", role)], "test", indent=False)
+        chain = BOOK.chain(role)
+        for a in p.atoms:
+            if a.text in "／·":
+                lo, hi = chain.ink(a.text)
+                left = a.glyphs[0].dx + lo
+                right = a.width - (a.glyphs[0].dx + hi)
+                assert HALF <= a.width <= EM
+                if a.width > HALF:        # grown: white on both sides (up to a full em at most)
+                    seen += 1
+                    if a.width < EM:
+                        assert min(left, right) >= NARROW_MARK_CLEARANCE - 2, (role, a.text)
+                assert left >= 0 and right >= 0, (role, a.text, left, right)
+    assert seen      # Noto's ／ is drawn full width: at least one mark must have grown

@@ -354,6 +354,9 @@ def test_the_sample_edition_answers_every_jump(tmp_path, order):
     down, up = jump_pairs(out / "sample-edition")
     expected = {(1, 2), (1, 3)} if order == "as shipped" else {(1, 3), (1, 4)}
     assert down == up == expected
+    # every page passes the product checks (text jumped to another page is not "dropped")
+    report = json.loads((out / "sample-edition" / "sample-edition.report.json").read_text("utf-8"))
+    assert [p["problems"] for p in report["pages"]] == [[]] * 4
 
 
 def test_the_sample_front_page_is_filled_with_print_resolution_photos(tmp_path):
@@ -610,3 +613,22 @@ def test_watch_re_renders_an_edition_after_a_page_file_changes(tmp_path):
     front = run_tool("pdftotext", str(results[1][0].folder / "SYRB2024010201.pdf"), "-")
     assert "贺电！" in front and "贺电！" not in run_tool(        # the edit, and only after it
         "pdftotext", str(tmp_path / "ref.pdf"), "-")
+
+
+def test_a_page_problem_on_an_edition_page_is_reported_and_fails_strict(tmp_path, capsys):
+    """Edition pages get the same product checks as a page spec alone (they were skipped once:
+    the edition's page task laid pages out without page_problems)."""
+    proj = tmp_path / "proj"
+    narrow = FILLER.replace("culture-library", "too-long").replace("columns: 4", "columns: 1")
+    ed = make(tmp_path, [("a", FILLER), ("b", narrow)])
+    (proj / "content" / "too-long.md").write_text(
+        "---\ntitle: Internationalization2024ABCDEFGHIJKLMNOPQRSTUVWXYZ\n---\n一段正文。\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    assert render(ed, out) == 0
+    assert render(ed, out, "--strict") == 1
+    report = json.loads((out / "ed" / "ed.report.json").read_text(encoding="utf-8"))
+    first, second = report["pages"]
+    assert first["problems"] == [] and first["ok"]
+    assert [p["check"] for p in second["problems"]] == ["headline"]
+    assert not second["ok"] and not report["ok"]

@@ -5,6 +5,8 @@ Each check returns a list of readable problems; an empty list means the page pas
 
 from __future__ import annotations
 
+import re
+
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -403,6 +405,10 @@ def touch_rows(page: D.Page, grid: Grid, faces: dict, skip: set) -> list[Problem
     return out
 
 
+# the jump lines an edition generates (layout/jump.py): "（下转N版）", "（上接M版）"
+JUMP_LINE = re.compile(r"（(?:下转|上接)[^（）]{1,8}版）")
+
+
 def _squash(text: str, normalized: dict | None = None) -> str:
     """`text` normalised, without spaces. `normalized`: the composer's cache (text → (normalised,
     …)), which already holds most content texts: they were normalised to be set."""
@@ -439,21 +445,42 @@ def expected_texts(block) -> list[tuple[str, str]]:
     return out
 
 
+def _pieces_text(pieces) -> str:
+    """The text of a jump's pieces (plain data: {"runs": [[text, role], …], …})."""
+    return "".join(text for piece in pieces for text, *_ in piece["runs"])
+
+
 def dropped_problems(page: D.Page, spec, reports, normalized: dict | None = None) -> list[Problem]:
     """Content that is neither on the page nor counted as overflow. `normalized`: texts the
-    composer normalised (Composer._normalized), reused rather than normalised again."""
+    composer normalised (Composer._normalized), reused rather than normalised again.
+
+    In an edition, text that jumps to a later page (a report's `rest`) is accounted for here
+    and checked on the page that sets it; a continuation is checked against the text it was
+    handed (`block.jump["in"]`), not against its own content file; the generated jump lines
+    are not part of the copy."""
     set_text: dict[str, str] = {}
     for ln in page.lines:
         set_text[ln.owner] = set_text.get(ln.owner, "") + ln.text
     over = {r.id: r.overflow_text for r in reports}
+    jumped = {r.id: _pieces_text(r.rest) for r in reports if getattr(r, "rest", None)}
     drawn = {it.owner for it in page.items if isinstance(it, D.Image)}
     out = []
     for b in spec.blocks:
         if b.kind == "photo" and b.id not in drawn:
             out.append(Problem("dropped", b.id, "", "the photo is not on the page",
                                "report this: typeset lost a photo"))
-        have = _squash(set_text.get(b.id, "") + over.get(b.id, ""))
-        for what, text in expected_texts(b):
+        jump = getattr(b, "jump", None) or {}
+        mine = set_text.get(b.id, "")
+        if jump:
+            mine = JUMP_LINE.sub("", mine)
+        have = _squash(mine + jumped.get(b.id, "") + over.get(b.id, ""))
+        if jump.get("in") is not None:
+            wanted = [("continued text", _pieces_text(jump["in"]))]
+        elif jump and "missing" in jump:
+            wanted = []      # nothing was handed over: reported by the layout as the story's issue
+        else:
+            wanted = expected_texts(b)
+        for what, text in wanted:
             want = _squash(str(text), normalized)
             if want and want not in have:
                 out.append(Problem("dropped", b.id, "", f"the {what} is not on the page: "

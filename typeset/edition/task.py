@@ -40,7 +40,6 @@ def run_page(job: dict, *upstream: dict) -> dict:
 def _run(job: dict, upstream: tuple, out: dict) -> None:
     from typeset.edition.plan import load_page
     from typeset.edition.spec import load_edition
-    from typeset.layout.page import layout_page
     from typeset.report import report_data
 
     ed = load_edition(Path(job["edition"]))
@@ -63,7 +62,10 @@ def _run(job: dict, upstream: tuple, out: dict) -> None:
                     jump["missing"] = (f"nothing to continue: '{src_id}' fits on page "
                                        f"{j['from']}")
         blocks[bid].jump = jump
-    result = layout_page(spec)
+    from typeset.pipeline import layout_checked, paused_gc
+
+    with paused_gc():
+        result = layout_checked(spec)      # the page checks too, as for a page spec alone
     data = report_data(result, page.name)
     by_id = {r.id: r for r in result.reports}
     for s in data["stories"]:

@@ -17,6 +17,7 @@ from typeset.text import classes as C
 EM = 1000                 # one em in composition units
 HALF = 500                # the blank (aki) half of a full-width mark
 INDENT = "indent"         # pseudo-class of the first-line indent box
+NARROW_MARK_CLEARANCE = 60 # white kept each side of a half-em ／ or · whose ink is wider (0.06 em)
 LATIN_SPACE = 333         # natural Latin word space (1/3 em), clreq 3.2
 LATIN_SPACE_MIN = 250     # reduction floor, clreq 3.5.3 step 2
 LATIN_SPACE_MAX = 500     # expansion cap, clreq 3.5.4 step 1
@@ -322,7 +323,14 @@ def make_atom(tok: str, prev: str, nxt: str, style: str, start: int, metrics: Me
         return Atom(tok, cls, width, aki_r=aki, style=style, start=start, glyphs=[Glyph(tok, tok, 0)],
                     ink_l=lo, ink_r=hi)
     if cls in (C.MIDDOT, C.SOLIDUS):
-        return Atom(tok, cls, HALF, style=style, start=start, glyphs=[_centered(tok, HALF, metrics)])
+        box = HALF
+        if ink:
+            # half an em on the mainland, but a face whose ／ or · is drawn wider (a slanted
+            # full-width ／ as in Noto CJK) gets the room its ink needs, so it never touches
+            # its neighbours
+            lo, hi = ink(tok)
+            box = min(EM, max(HALF, hi - lo + 2 * NARROW_MARK_CLEARANCE))
+        return Atom(tok, cls, box, style=style, start=start, glyphs=[_centered(tok, box, metrics)])
     if cls == C.CONNECTOR:
         box = HALF if tok == "–" else EM
         return Atom(tok, cls, box, style=style, start=start, glyphs=[_centered(tok, box, metrics)])
