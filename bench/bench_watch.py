@@ -48,13 +48,14 @@ class _Phases:
     def __init__(self) -> None:
         from typeset import pipeline
         from typeset.layout.memo import LayoutMemo
+        from typeset.render import pdf     # pipeline imports its render_pdf when it writes
 
         self.cpu: dict[str, list[float]] = defaultdict(list)
         self.on = False
         for owner, name, label in ((pipeline, "load_spec", "spec load"),
                                    (pipeline, "layout_page", "layout"),
                                    (LayoutMemo, "page_problems", "page checks"),
-                                   (pipeline, "render_pdf", "PDF writing"),
+                                   (pdf, "render_pdf", "PDF writing"),
                                    (pipeline, "write_report", "report")):
             self._wrap(owner, name, label)
 
