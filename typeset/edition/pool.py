@@ -22,8 +22,9 @@ from typeset.edition.task import lost_outcome, run_page
 
 def warm_up() -> None:
     """What every page needs before its first line, done by a new worker while the parent plans:
-    the pipeline's imports and the word segmenter's dictionary. (Fonts open with the first page:
-    loading every face of the edition up front costs memory a page never uses.)"""
+    the pipeline's imports. (Fonts open with the first page: loading every face of the edition up
+    front costs memory a page never uses; the word segmenter's dictionary, ≈ 30 MiB, loads only
+    when a segmentation is not in the disk cache, and is let go after each page.)"""
     import typeset.layout.elements  # noqa: F401
     import typeset.layout.page  # noqa: F401
     import typeset.prepress.preflight  # noqa: F401
@@ -31,12 +32,6 @@ def warm_up() -> None:
     import typeset.review.raster  # noqa: F401
     import typeset.pipeline  # noqa: F401
     import typeset.report  # noqa: F401
-    import numpy  # noqa: F401  — preflight's ink coverage and the previews import these lazily
-    import pypdfium2  # noqa: F401
-    import PIL.ImageCms  # noqa: F401
-    from typeset.layout.headline import _segmenter
-
-    _segmenter().cut("预热分词词典")
 
 
 def _serve(conn, fonts: list) -> None:
@@ -55,7 +50,25 @@ def _serve(conn, fonts: list) -> None:
             break
         job, upstream = msg
         conn.send(run_page(job, *upstream))   # run_page never raises
+        between_pages()
     conn.close()
+
+
+def between_pages() -> None:
+    """Give back what the page that was just set no longer needs, so a worker's peak stays that
+    of its biggest page rather than growing with every page it sets: the segmenter's dictionary
+    (results stay cached), the page's garbage cycles, and free heap the C allocator keeps
+    (glibc's malloc_trim; nothing elsewhere)."""
+    from typeset.text.segment import release
+
+    release()
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def open_fonts() -> list:
