@@ -328,3 +328,26 @@ def test_a_cache_that_cannot_be_written_only_costs_time(own_cache, tmp_path, mon
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     F.open_face.cache_clear()
     assert _render(spec, tmp_path / "b") == good
+
+
+def test_a_jump_cut_reads_word_ends_through_the_segmentation_cache(own_cache):
+    """Where a jump may cut comes from segment.words (cached), not from a freshly loaded jieba:
+    an edition worker setting a page with a jump loaded the ≈ 30 MiB dictionary for every page."""
+    import rjieba
+
+    from typeset.layout.jump import _word_ends
+
+    class A:                       # what _word_ends reads of an atom
+        def __init__(self, text):
+            self.text = text
+
+    text = "丹江口库区水质安全保障指挥中心揭牌"
+    atoms = [A(ch) for ch in text]
+    ends, n = set(), 0
+    for w in rjieba.cut(text):
+        n += len(w)
+        ends.add(n)
+    assert _word_ends(atoms) == ends
+    segment.release()
+    assert _word_ends(atoms) == ends
+    assert segment._jieba is None          # a known text: no dictionary loaded

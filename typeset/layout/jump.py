@@ -109,12 +109,13 @@ def flow_with_jump(pieces: list[FlowPiece], frames: list, grid: Grid, composer: 
 
 def _word_ends(atoms) -> set[int]:
     """Atom counts i such that atoms[:i] ends a word of the paragraph (rjieba's segmentation,
-    which keeps punctuation as words of its own): where a jump may cut."""
-    from typeset.layout.headline import _segmenter
+    which keeps punctuation as words of its own): where a jump may cut. Through the segmentation
+    cache, so a page set before does not load jieba's dictionary (≈ 30 MiB) again."""
+    from typeset.text.segment import words
 
     text = "".join(a.text for a in atoms)
     ends, n = set(), 0
-    for w in _segmenter().cut(text):
+    for w in words(text):
         n += len(w)
         ends.add(n)
     out, n = set(), 0
