@@ -5,9 +5,8 @@ Each check returns a list of readable problems; an empty list means the page pas
 
 from __future__ import annotations
 
-import re
-
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
