@@ -247,8 +247,14 @@ PROBE = """
 import sys
 from pathlib import Path
 from typeset import pipeline
+from typeset.text import segment
+started = []
+spawn = segment._spawn
+segment._spawn = lambda path: started.append(path) or spawn(path)
 pipeline.build(Path(sys.argv[1]))
-print("fontTools.ttLib" in sys.modules, "rjieba.rjieba" in sys.modules or "rjieba" in sys.modules)
+segment.release()
+print("fontTools.ttLib" in sys.modules, "rjieba.rjieba" in sys.modules or "rjieba" in sys.modules,
+      bool(started))
 """
 
 
@@ -272,18 +278,38 @@ def test_two_renders_at_once_share_the_cache_and_a_warm_run_loads_less(own_cache
     probe = subprocess.run([sys.executable, "-c", PROBE, spec], env=env, cwd=ROOT,
                            capture_output=True, text=True, timeout=600)
     assert probe.returncode == 0, probe.stderr
-    assert probe.stdout.split() == ["False", "False"]
+    assert probe.stdout.split() == ["False", "False", "False"]   # nor a segmentation companion
     subprocess.run([sys.executable, "-m", "typeset", "render", spec, "-o", str(tmp_path / "o2"),
                     "-q", "--no-preflight"], env=env, cwd=ROOT, check=True, timeout=600)
     assert (tmp_path / "o2" / "sample-page.pdf").read_bytes() == pdfs[0]
 
 
-def test_a_cold_run_loads_them(own_cache):
+def test_a_cold_run_reads_fonts_without_fonttools_and_segments_in_a_companion(own_cache):
+    """On an empty cache the facts of every face are read without fontTools and the headlines
+    are segmented by a companion process: the run itself loads neither; the facts and words it
+    leaves in the cache are fontTools' and jieba's."""
+    import rjieba
+
     spec = str(ROOT / "layouts" / "sample-page.yaml")
     probe = subprocess.run([sys.executable, "-c", PROBE, spec], env=dict(os.environ), cwd=ROOT,
                            capture_output=True, text=True, timeout=600)
     assert probe.returncode == 0, probe.stderr
-    assert probe.stdout.split() == ["True", "True"]
+    assert probe.stdout.split() == ["False", "False", "True"]
+    stored = cache.load(segment._cache_name(), segment._cache_key())
+    for t in TITLES:
+        assert stored[t] == [w for w in rjieba.cut(t) if w]
+    facts = list((own_cache / "font-facts").iterdir())
+    assert len(facts) >= 4
+    for entry in facts:
+        key = json.loads(entry.read_bytes())["key"]
+        path, index = key[1][0], key[2]
+        assert cache.load(f"font-facts/{entry.name}", key) == _real_facts_at(path, index)
+
+
+def _real_facts_at(path: str, index: int) -> dict:
+    from fontTools.ttLib import TTFont
+
+    return F.read_facts(TTFont(path, fontNumber=index, lazy=True), Path(path).stem)
 
 
 # -- photos --------------------------------------------------------------------------------

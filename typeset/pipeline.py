@@ -47,9 +47,17 @@ def paused_gc():
 def build(spec_path: Path, progress=None, memo=None) -> tuple:
     """Load and lay out a spec, then run the page checks (result.problems). `memo`: a
     layout/memo.py LayoutMemo kept by a long-lived process (watch) between renders."""
+    from typeset.text import segment
+
     with paused_gc():
-        spec = load_spec(spec_path)
-        return spec, layout_checked(spec, progress, memo)
+        try:
+            segment.start(spec_path)    # jieba's dictionary loads on the other core (segment.py)
+            spec = load_spec(spec_path)
+            segment.prefetch(segment.display_texts(spec), spec_path)
+            return spec, layout_checked(spec, progress, memo)
+        except BaseException:
+            segment.stop()
+            raise
 
 
 def layout_checked(spec, progress=None, memo=None) -> PageResult:

@@ -284,14 +284,18 @@ _OP_ROS = 1230            # 12 30: Registry-Ordering-Supplement, present in CID-
 
 
 def _cff_top_dict(font: TTFont) -> tuple[dict[int, list], object, int] | None:
-    """The operators of the first CFF Top DICT, read with a few seeks in the font file (the
-    table directory fontTools already holds), so the 15 MB CFF table of a Noto CJK face is never
-    loaded: (operator → operands, file, offset of the CFF table), or None without a CFF table."""
+    """The operators of the first CFF Top DICT of a face opened with fontTools, read with a few
+    seeks in the font file (the table directory fontTools already holds), so the 15 MB CFF table
+    of a Noto CJK face is never loaded: (operator → operands, file, offset of the CFF table), or
+    None without a CFF table."""
     entry = font.reader.tables.get("CFF ") if font.reader is not None else None
     if entry is None:
         return None
-    f = font.reader.file
-    base = entry.offset
+    return _cff_top_dict_at(font.reader.file, entry.offset)
+
+
+def _cff_top_dict_at(f, base: int) -> tuple[dict[int, list], object, int] | None:
+    """The first CFF Top DICT of the CFF table at offset `base` of file `f` (see above)."""
     f.seek(base)
     _major, _minor, hdr_size, _off_size = f.read(4)
 
@@ -357,32 +361,37 @@ def _identity_charset(font: TTFont) -> int:
     """The glyph count of a CID-keyed CFF face whose charset maps every glyph id to the same
     CID (charset format 1 or 2 ranges starting at CID 1 and running on without a gap), else 0."""
     try:
-        found = _cff_top_dict(font)
-        if found is None:
-            return 0
-        top, f, base = found
-        offset = (top.get(_OP_CHARSET) or [0])[0]
-        if _OP_ROS not in top or not isinstance(offset, int) or offset <= 2:
-            return 0            # not CID-keyed, or a predefined (name-keyed) charset
-        n = font["maxp"].numGlyphs
-        f.seek(base + offset)
-        fmt = f.read(1)[0]
-        if fmt not in (1, 2):
-            return 0
-        size = 3 if fmt == 1 else 4          # first CID (2 bytes), glyphs left (1 or 2)
-        gid = 1                               # glyph 0 is .notdef, outside the charset
-        while gid < n:
-            rec = f.read(size)
-            if len(rec) < size:
-                return 0
-            first = int.from_bytes(rec[:2], "big")
-            left = int.from_bytes(rec[2:], "big")
-            if first != gid:
-                return 0
-            gid += left + 1
-        return n if gid == n else 0
+        return _identity_charset_of(_cff_top_dict(font), lambda: font["maxp"].numGlyphs)
     except Exception:  # any surprise: the exact path through fontTools' charset
         return 0
+
+
+def _identity_charset_of(found, num_glyphs) -> int:
+    """`_identity_charset` from a Top DICT as `_cff_top_dict` gives it and a function giving
+    the face's glyph count (maxp)."""
+    if found is None:
+        return 0
+    top, f, base = found
+    offset = (top.get(_OP_CHARSET) or [0])[0]
+    if _OP_ROS not in top or not isinstance(offset, int) or offset <= 2:
+        return 0            # not CID-keyed, or a predefined (name-keyed) charset
+    n = num_glyphs()
+    f.seek(base + offset)
+    fmt = f.read(1)[0]
+    if fmt not in (1, 2):
+        return 0
+    size = 3 if fmt == 1 else 4          # first CID (2 bytes), glyphs left (1 or 2)
+    gid = 1                               # glyph 0 is .notdef, outside the charset
+    while gid < n:
+        rec = f.read(size)
+        if len(rec) < size:
+            return 0
+        first = int.from_bytes(rec[:2], "big")
+        left = int.from_bytes(rec[2:], "big")
+        if first != gid:
+            return 0
+        gid += left + 1
+    return n if gid == n else 0
 
 
 def _cid_keyed(font: TTFont) -> bool:
@@ -398,6 +407,142 @@ def _cid_keyed(font: TTFont) -> bool:
 
 # Bumped whenever read_facts changes what it reads or how: older cached facts are then misses.
 FACTS_VERSION = 1
+
+_SFNT_VERSIONS = (b"\x00\x01\x00\x00", b"OTTO", b"true")
+# OS/2 table length by version, as fontTools reads it (format 0: 78 bytes; 1: + code page
+# ranges; 2–4: + x height, cap height …; 5: + optical sizes)
+_OS2_LENGTH = {0: 78, 1: 86, 2: 96, 3: 96, 4: 96, 5: 100}
+_UTF16_NAMES = {(0, None), (3, 0), (3, 1), (3, 10)}   # (platform, encoding): UTF-16BE strings
+
+
+class _Odd(Exception):
+    """Something the direct reader leaves to fontTools."""
+
+
+def read_facts_direct(path: str, index: int, name: str) -> dict:
+    """`read_facts` without fontTools: the same facts read straight from the sfnt tables of the
+    file (a collection's face `index`) with `struct`. Raises _Odd for anything it does not
+    handle exactly as fontTools does (WOFF, an unknown table version, a short table, a name it
+    would have to repair), and the caller asks fontTools."""
+    import struct
+
+    with open(path, "rb") as f:
+        head = f.read(12)
+        base = 0
+        if head[:4] == b"ttcf":
+            count = struct.unpack(">I", head[8:12])[0]
+            if not 0 <= index < count:
+                raise _Odd("no such face in the collection")
+            f.seek(12 + 4 * index)
+            base = struct.unpack(">I", f.read(4))[0]
+            f.seek(base)
+            head = f.read(12)
+        elif index != 0:
+            raise _Odd("an index into a single font")
+        if len(head) < 12 or head[:4] not in _SFNT_VERSIONS:
+            raise _Odd("not a plain sfnt")
+        n_tables = struct.unpack(">H", head[4:6])[0]
+        raw = f.read(16 * n_tables)
+        if len(raw) < 16 * n_tables:
+            raise _Odd("short table directory")
+        tables = {}
+        for k in range(n_tables):
+            tag, _sum, off, length = struct.unpack(">4sIII", raw[16 * k:16 * k + 16])
+            tables[tag] = (off, length)
+
+        def table(tag: bytes, need: int) -> bytes:
+            off, length = tables[tag]
+            if length < need:
+                raise _Odd(f"short {tag!r} table")
+            f.seek(off)
+            data = f.read(length)
+            if len(data) < length:
+                raise _Odd(f"truncated {tag!r} table")
+            return data
+
+        hd = table(b"head", 54)
+        upem = struct.unpack(">H", hd[18:20])[0]
+        bbox = list(struct.unpack(">4h", hd[36:44]))
+        if b"OS/2" in tables:
+            os2 = table(b"OS/2", 78)
+            version = struct.unpack(">H", os2[:2])[0]
+            if version not in _OS2_LENGTH or len(os2) < _OS2_LENGTH[version]:
+                raise _Odd("an OS/2 table fontTools would reject or read differently")
+            ascender, descender = struct.unpack(">hh", os2[68:72])
+            cap_height = struct.unpack(">h", os2[88:90])[0] if version >= 2 else 700
+        else:
+            hh = table(b"hhea", 36)
+            ascender, descender = struct.unpack(">hh", hh[4:8])
+            cap_height = 700
+        ps_name = _debug_name(table(b"name", 6), 6)
+        is_cff = b"CFF " in tables
+        identity = cid_keyed = 0
+        if is_cff:
+            cff_base = tables[b"CFF "][0]
+            num_glyphs = lambda: struct.unpack(">H", table(b"maxp", 6)[4:6])[0]  # noqa: E731
+            try:
+                identity = _identity_charset_of(_cff_top_dict_at(f, cff_base), num_glyphs)
+            except Exception:  # noqa: BLE001 — as `_identity_charset`: no identity
+                identity = 0
+            try:
+                found = _cff_top_dict_at(f, cff_base)
+            except Exception as exc:  # noqa: BLE001 — an odd CFF table: fontTools reads it
+                raise _Odd("CFF Top DICT") from exc
+            if found is None:
+                raise _Odd("no CFF Top DICT")
+            cid_keyed = _OP_ROS in found[0]
+    return {
+        "upem": int(upem),
+        "ps_name": ps_name or name,
+        "is_cff": is_cff,
+        "identity_cids": int(identity),
+        "cid_keyed": bool(cid_keyed),
+        "bbox": bbox,
+        "ascender": int(ascender),
+        "descender": int(descender),
+        "cap_height": int(cap_height),
+    }
+
+
+def _debug_name(data: bytes, name_id: int) -> str | None:
+    """fontTools' `name.getDebugName(name_id)` for the names it decodes without repairs:
+    the Windows English name, else the Mac English one, else the last one decoded."""
+    import struct
+
+    _fmt, count, string_offset = struct.unpack(">HHH", data[:6])
+    strings = data[string_offset:]
+    english = mac_english = some = None
+    for k in range(count):
+        rec = data[6 + 12 * k:18 + 12 * k]
+        if len(rec) < 12:
+            raise _Odd("malformed name record")
+        platform, encoding, lang, nid, length, offset = struct.unpack(">6H", rec)
+        if offset + length > len(strings):
+            raise _Odd("malformed name record")
+        if nid != name_id:
+            continue
+        raw = strings[offset:offset + length]
+        if (platform, None if platform == 0 else encoding) in _UTF16_NAMES:
+            if length % 2:
+                raise _Odd("odd-length UTF-16 name")
+            try:
+                text = raw.decode("utf_16_be")
+            except UnicodeDecodeError as exc:
+                raise _Odd("undecodable name") from exc
+        elif (platform, encoding, lang) == (1, 0, 0):
+            text = raw.decode("mac_roman")
+        else:
+            raise _Odd("a name in an encoding left to fontTools")
+        if all(ord(c) == 0 if i % 2 == 0 else (0x20 <= ord(c) <= 0x7E or ord(c) in (9, 10, 13))
+               for i, c in enumerate(text)):
+            text = text[1::2]               # fontTools' fix-up of a double-encoded name
+        some = text
+        if (platform, lang) == (3, 0x409):
+            english = text
+            break
+        if (platform, lang) == (1, 0) and mac_english is None:
+            mac_english = text
+    return english or mac_english or some or None
 
 
 def read_facts(font: TTFont, name: str) -> dict:
@@ -466,11 +611,16 @@ def open_face(ref: FaceRef) -> Face:
     facts = cache.load(_facts_entry(ref), key) if key[1] is not None else None
     if not _valid_facts(facts):
         try:
-            font = _open_ttfont(ref)
-            facts = read_facts(font, path.stem)
-            font.close()
-        except Exception as exc:  # a corrupt or unreadable font file
-            raise _damaged(path, exc) from None
+            facts = read_facts_direct(ref.path, ref.index, path.stem)
+        except Exception:  # noqa: BLE001 — anything odd: fontTools reads it (or says what is wrong)
+            facts = None
+        if facts is None:
+            try:
+                font = _open_ttfont(ref)
+                facts = read_facts(font, path.stem)
+                font.close()
+            except Exception as exc:  # a corrupt or unreadable font file
+                raise _damaged(path, exc) from None
         if key[1] is not None:
             cache.store(_facts_entry(ref), key, facts)
     try:
