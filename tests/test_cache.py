@@ -161,6 +161,28 @@ def test_the_installed_face_list_is_cached_while_fontconfig_is_unchanged(own_cac
     assert F.installed_faces() == real
 
 
+def test_the_face_list_is_found_ahead_once(own_cache, monkeypatch):
+    """The pipeline asks for the face list before it loads the spec: on a stale cache fc-list
+    runs then (in a thread), once; installed_faces takes that answer."""
+    real = F._list_faces()
+    calls = []
+    monkeypatch.setattr(F, "_list_faces", lambda: calls.append(1) or real)
+    F.list_faces_ahead()
+    assert F._ahead is not None and F._ahead[0] is not None      # listing in a thread
+    assert F.installed_faces() == real
+    assert calls == [1] and F._ahead is None
+    F.installed_faces.cache_clear()
+    F.list_faces_ahead()                                         # now the cache answers
+    assert F._ahead[0] is None
+    assert F.installed_faces() == real and calls == [1]
+    F.installed_faces.cache_clear()
+    (own_cache / F._FACES_CACHE).unlink()
+    F.list_faces_ahead()
+    F.forget_faces_ahead()                     # a run that failed before opening fonts
+    assert F._ahead is None
+    assert F.installed_faces() == real and calls == [1, 1, 1]
+
+
 def test_a_damaged_face_list_is_ignored_and_rewritten(own_cache):
     path = own_cache / F._FACES_CACHE
     path.parent.mkdir(parents=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from typeset.font.face import forget_faces_ahead, list_faces_ahead
 from typeset.layout.page import PageResult, layout_page
 from typeset.prepress.profiles import get_profile
 from typeset.report import report_data, write_report
@@ -52,11 +53,13 @@ def build(spec_path: Path, progress=None, memo=None) -> tuple:
     with paused_gc():
         try:
             segment.start(spec_path)    # jieba's dictionary loads on the other core (segment.py)
+            list_faces_ahead()          # fc-list, if the cached face list is stale
             spec = load_spec(spec_path)
             segment.prefetch(segment.display_texts(spec), spec_path)
             return spec, layout_checked(spec, progress, memo)
         except BaseException:
             segment.stop()
+            forget_faces_ahead()
             raise
 
 

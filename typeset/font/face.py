@@ -80,20 +80,71 @@ def _font_folders(files) -> list[str]:
 @lru_cache(maxsize=1)
 def installed_faces() -> tuple[FaceRef, ...]:
     """All faces fontconfig knows, sorted for determinism: from the cache on disk while
-    fontconfig's setup and the font folders are unchanged, else from `fc-list`."""
-    stored = cache.load(_FACES_CACHE, "fc-list")
-    try:
-        if stored["key"] == cache.as_stored(_fontconfig_key(stored["folders"])):
-            return tuple(FaceRef(str(p), int(i), str(fam), int(w)) for p, i, fam, w in stored["rows"])
-    except (TypeError, KeyError, ValueError):
-        pass            # no entry, another setup, or not our format: list the faces again
-    faces = _list_faces()
+    fontconfig's setup and the font folders are unchanged, else from `fc-list` (started ahead
+    by `list_faces_ahead` when it was called)."""
+    global _ahead
+    ahead, _ahead = _ahead, None
+    if ahead is not None:
+        thread, box = ahead
+        if thread is None:
+            return box[0]                   # the cache answered when asked ahead
+        thread.join()
+        faces = box[0] if box else _list_faces()
+    else:
+        stored = _cached_faces()
+        if stored is not None:
+            return stored
+        faces = _list_faces()
     if faces:
         folders = _font_folders({f.path for f in faces})
         cache.store(_FACES_CACHE, "fc-list", {
             "folders": folders, "key": _fontconfig_key(folders),
             "rows": [[f.path, f.index, f.family, f.weight] for f in faces]})
     return faces
+
+
+def _cached_faces() -> tuple[FaceRef, ...] | None:
+    """The face list from the cache on disk, or None when it is missing or stale."""
+    stored = cache.load(_FACES_CACHE, "fc-list")
+    try:
+        if stored["key"] == cache.as_stored(_fontconfig_key(stored["folders"])):
+            return tuple(FaceRef(str(p), int(i), str(fam), int(w)) for p, i, fam, w in stored["rows"])
+    except (TypeError, KeyError, ValueError):
+        pass            # no entry, another setup, or not our format: list the faces again
+    return None
+
+
+# (thread, [faces]) of `list_faces_ahead`; thread None when the cache answered.
+_ahead: tuple | None = None
+
+
+def list_faces_ahead() -> None:
+    """Find the installed faces ahead of need (the pipeline calls it before loading a spec):
+    when the cached list is stale or missing, `fc-list` (≈ 10 ms, mostly waiting for the child)
+    runs in a thread while the spec loads; `installed_faces` takes its answer."""
+    global _ahead
+    if _ahead is not None or installed_faces.cache_info().currsize:
+        return
+    stored = _cached_faces()
+    if stored is not None:
+        _ahead = (None, [stored])
+        return
+    import threading
+
+    box: list = []
+    thread = threading.Thread(target=lambda: box.append(_list_faces()), daemon=True,
+                              name="typeset-fc-list")
+    thread.start()
+    _ahead = (thread, box)
+
+
+def forget_faces_ahead() -> None:
+    """Drop what `list_faces_ahead` found when it was not used (the run failed before fonts
+    were opened), so a later run lists afresh."""
+    global _ahead
+    ahead, _ahead = _ahead, None
+    if ahead is not None and ahead[0] is not None:
+        ahead[0].join()         # fc-list reaped
 
 
 def _list_faces() -> tuple[FaceRef, ...]:
@@ -612,7 +663,7 @@ def open_face(ref: FaceRef) -> Face:
     if not _valid_facts(facts):
         try:
             facts = read_facts_direct(ref.path, ref.index, path.stem)
-        except Exception:  # noqa: BLE001 — anything odd: fontTools reads it (or says what is wrong)
+        except Exception:  # noqa: BLE001 — anything odd: fontTools reads it (or says what's wrong)
             facts = None
         if facts is None:
             try:
