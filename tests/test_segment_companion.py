@@ -247,3 +247,19 @@ def test_a_finished_render_has_reaped_its_companion(tmp_path):
     stored = cache.load  # the next run of the page needs no companion: its answers are cached
     env_cache = tmp_path / "xdg" / "typeset" / "segment"
     assert any(p.name.endswith(".specs.json") for p in env_cache.iterdir())
+
+
+def test_a_second_run_in_the_same_process_finds_no_stale_companion(fresh):
+    """`check` lays a page out without writing it (no release): when layout asked for no word
+    (the lead article's headlines fit) the companion is still there; the next run in the
+    process (tests, watch) collects or ends it and goes on."""
+    from typeset import pipeline
+
+    lead = ROOT / "layouts" / "lead-article.yaml"
+    pipeline.build(lead)
+    first = segment._companion
+    assert first is not None and first.texts
+    pipeline.build(lead)
+    assert first.proc.returncode is not None
+    segment.release()
+    assert all(p.returncode is not None for p in fresh)

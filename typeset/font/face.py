@@ -529,19 +529,18 @@ def read_facts_direct(path: str, index: int, name: str) -> dict:
         is_cff = b"CFF " in tables
         identity = cid_keyed = 0
         if is_cff:
-            cff_base = tables[b"CFF "][0]
-            num_glyphs = lambda: struct.unpack(">H", table(b"maxp", 6)[4:6])[0]  # noqa: E731
             try:
-                identity = _identity_charset_of(_cff_top_dict_at(f, cff_base), num_glyphs)
-            except Exception:  # noqa: BLE001 — as `_identity_charset`: no identity
-                identity = 0
-            try:
-                found = _cff_top_dict_at(f, cff_base)
+                found = _cff_top_dict_at(f, tables[b"CFF "][0])
             except Exception as exc:  # noqa: BLE001 — an odd CFF table: fontTools reads it
                 raise _Odd("CFF Top DICT") from exc
             if found is None:
                 raise _Odd("no CFF Top DICT")
             cid_keyed = _OP_ROS in found[0]
+            try:
+                identity = _identity_charset_of(
+                    found, lambda: struct.unpack(">H", table(b"maxp", 6)[4:6])[0])
+            except Exception:  # noqa: BLE001 — as `_identity_charset`: no identity
+                identity = 0
     return {
         "upem": int(upem),
         "ps_name": ps_name or name,

@@ -165,7 +165,9 @@ def start(spec_path) -> bool:
     was set before with every display text known (then nothing is likely to be missing; if
     something is, `prefetch` starts one), or the dictionary is loaded here already. True when a
     companion was started."""
-    if _companion is not None or _jieba is not None:
+    if _companion is not None:
+        stop()          # an earlier run's, never collected (`check` does not write a PDF)
+    if _jieba is not None:
         return False
     try:
         path = os.path.abspath(os.fspath(spec_path))
@@ -182,7 +184,8 @@ def prefetch(texts, spec_path=None) -> bool:
     spec as fully known when nothing is missing. Nothing is started when every text is known,
     when the dictionary is loaded here already, or when starting fails (then `words` loads jieba
     here, as without a companion). True when a companion is at work."""
-    global _companion
+    if _companion is not None and _companion.texts is not None:
+        stop()          # an earlier run's, never collected
     path = os.path.abspath(os.fspath(spec_path)) if spec_path is not None else None
     missing: list[str] = []
     disk = None
