@@ -33,6 +33,7 @@ def own_cache(tmp_path, monkeypatch):
         F.open_face.cache_clear()
         F.installed_faces.cache_clear()
         segment._memo.clear()
+        segment._known_here.clear()
         segment._disk = None
 
     clear()

@@ -46,6 +46,7 @@ def fresh(tmp_path, monkeypatch):
         segment.stop()
         segment.release()
         segment._memo.clear()
+        segment._known_here.clear()
         segment._disk = None
 
     clear()
@@ -101,7 +102,8 @@ def test_a_spec_set_before_starts_no_companion_ahead(fresh):
     pipeline.build(SAMPLE)                     # cold: a companion, started before the spec loads
     assert len(fresh) == 1
     segment._memo.clear()
-    segment._disk = None
+    segment._known_here.clear()
+    segment._disk = None                       # a new process: only the disk cache
     pipeline.build(SAMPLE)                     # warm: none
     assert len(fresh) == 1
     assert not segment.start(SAMPLE)

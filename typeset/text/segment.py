@@ -173,7 +173,7 @@ def start(spec_path) -> bool:
         path = os.path.abspath(os.fspath(spec_path))
     except TypeError:
         return False
-    if path in _known_specs():
+    if _is_known(path):
         return False
     return _spawn(path)
 
@@ -359,6 +359,10 @@ def _register_exit() -> None:
         _exit_registered = True
 
 
+# Specs this process knows to be fully known (spares a long-lived process, watch, the file read).
+_known_here: set[str] = set()
+
+
 def _known_specs() -> list[str]:
     from typeset import cache
 
@@ -366,10 +370,22 @@ def _known_specs() -> list[str]:
     return stored if isinstance(stored, list) else []
 
 
+def _is_known(spec_path: str) -> bool:
+    if spec_path in _known_here:
+        return True
+    if spec_path in _known_specs():
+        _known_here.add(spec_path)
+        return True
+    return False
+
+
 def _mark_known(spec_path: str) -> None:
     """Remember that every display text of `spec_path` is in the cache (newest last)."""
     from typeset import cache
 
+    if spec_path in _known_here:
+        return
+    _known_here.add(spec_path)
     known = _known_specs()
     if spec_path in known:
         return
