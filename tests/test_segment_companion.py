@@ -265,3 +265,26 @@ def test_a_second_run_in_the_same_process_finds_no_stale_companion(fresh):
     assert first.proc.returncode is not None
     segment.release()
     assert all(p.returncode is not None for p in fresh)
+
+
+def test_more_texts_than_a_pipe_holds(fresh, monkeypatch):
+    """A payload larger than the pipe's buffer does not block this process (the companion reads
+    only once its dictionary is loaded) and is answered whole."""
+    import threading
+
+    texts = [f"第{k}届全国人民代表大会第{k % 7}次会议在京开幕审议政府工作报告" for k in range(3000)]
+    assert len(segment.TEXT_SEP.join(texts).encode("utf-8")) > 4 * segment.PIPE_SAFE_BYTES
+    # a companion that never reads its input: prefetch must still return
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", lambda args, **kw: real_popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], **kw))
+    done = threading.Event()
+    threading.Thread(target=lambda: (segment.prefetch(texts), done.set()), daemon=True).start()
+    assert done.wait(30), "prefetch blocked on a companion that does not read"
+    segment.stop()
+    monkeypatch.setattr(subprocess, "Popen", real_popen)
+    assert segment.prefetch(texts)
+    segment.release()
+    assert fresh[-1].returncode == 0
+    assert all(segment._memo.get(t) == _jieba_here(t) for t in texts[:50] + texts[-50:])
+    assert len([t for t in texts if t in segment._memo]) == len(texts)

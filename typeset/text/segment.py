@@ -209,14 +209,32 @@ def prefetch(texts, spec_path=None) -> bool:
         return False
     comp = _companion
     comp.texts = missing
-    try:
-        comp.proc.stdin.write(payload)
-        comp.proc.stdin.close()
-        comp.proc.stdin = None          # written whole: `communicate` only reads
-    except OSError:
-        stop()
-        return False
+    pipe, comp.proc.stdin = comp.proc.stdin, None   # `communicate` then only reads its answer
+    if len(payload) <= PIPE_SAFE_BYTES:
+        try:
+            _feed(pipe, payload, raise_errors=True)
+        except OSError:
+            stop()
+            return False
+    else:   # more than the pipe holds while the companion is still loading: written by a thread
+        import threading
+
+        threading.Thread(target=_feed, args=(pipe, payload), daemon=True,
+                         name="typeset-segment-feed").start()
     return True
+
+
+# What a pipe surely takes without a reader (Linux holds 64 KiB).
+PIPE_SAFE_BYTES = 32768
+
+
+def _feed(pipe, payload: bytes, raise_errors: bool = False) -> None:
+    try:
+        pipe.write(payload)
+        pipe.close()
+    except OSError:             # the companion is gone: its answer will be missing
+        if raise_errors:
+            raise
 
 
 def _spawn(spec_path: str | None) -> bool:
