@@ -65,7 +65,7 @@ def _jieba_here(text: str) -> list[str]:
 def test_the_companion_answers_exactly_as_jieba_in_process(fresh):
     assert segment.prefetch(TEXTS)
     assert len(fresh) == 1
-    segment.release()                          # collects its answers
+    segment.collect()                          # waits for its answers
     assert fresh[0].returncode == 0
     assert segment._jieba is None              # nothing loaded here
     for t in TEXTS:
@@ -117,6 +117,26 @@ def test_a_companion_with_nothing_to_do_is_ended(fresh):
     proc = fresh[0]
     assert not segment.prefetch(TEXTS)         # all known: ended at once
     assert segment._companion is None and proc.returncode is not None
+
+
+def test_releasing_does_not_wait_for_a_companion_at_work(fresh, monkeypatch):
+    """Before the PDF is written the dictionary is let go; a companion that layout asked
+    nothing is not waited for there (it finishes while the PDF is written) and is ended at
+    exit (`stop`, registered with atexit)."""
+    import threading
+
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", lambda args, **kw: real_popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], **kw))
+    assert segment.prefetch(TEXTS[:2])
+    proc = segment._companion.proc
+    done = threading.Event()
+    threading.Thread(target=lambda: (segment.release(), done.set()), daemon=True).start()
+    assert done.wait(30), "release waited for the companion"
+    assert proc.poll() is None and segment._companion is not None
+    assert segment._exit_registered
+    segment.stop()
+    assert proc.returncode is not None and segment._companion is None
 
 
 def test_a_companion_that_cannot_start_changes_nothing_but_time(fresh, monkeypatch):
@@ -263,7 +283,7 @@ def test_a_second_run_in_the_same_process_finds_no_stale_companion(fresh):
     assert first is not None and first.texts
     pipeline.build(lead)
     assert first.proc.returncode is not None
-    segment.release()
+    segment.collect()
     assert all(p.returncode is not None for p in fresh)
 
 
@@ -284,7 +304,7 @@ def test_more_texts_than_a_pipe_holds(fresh, monkeypatch):
     segment.stop()
     monkeypatch.setattr(subprocess, "Popen", real_popen)
     assert segment.prefetch(texts)
-    segment.release()
+    segment.collect()
     assert fresh[-1].returncode == 0
     assert all(segment._memo.get(t) == _jieba_here(t) for t in texts[:50] + texts[-50:])
     assert len([t for t in texts if t in segment._memo]) == len(texts)

@@ -14,9 +14,10 @@ every display text of the loaded spec (`display_texts`): those the caches do not
 companion (started now if it was not), and a companion with nothing to do is ended. `words` takes
 the companion's answers (waiting for them if needed) and loads jieba itself only for a text the
 companion was not given. All answers go to the disk cache, so the next run starts no companion.
-The companion never outlives the run: `release()` collects it, `stop()` (at exit, and on any
-error of the pipeline) kills and reaps it, and it ends by itself when this process is gone (its
-input reaches EOF, its answer meets a broken pipe).
+The companion never outlives the run: `release()` or `stop()` collect it once it has answered;
+`stop()` (at exit, and on any error of the pipeline) kills and reaps it if it has not; and it
+ends by itself when this process is gone (its input reaches EOF, its answer meets a broken
+pipe).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ _jieba = None
 _companion: _Companion | None = None
 # A display text longer than this is no display line (a body paragraph): not handed ahead.
 MAX_PREFETCH_CHARS = 200
-# How long `release()` waits for a companion still segmenting before it gives up on it.
+# How long `collect()` waits for a companion still segmenting before it gives up on it.
 COMPANION_WAIT_S = 10.0
 # Spec files remembered as "every display text known" (the newest), so no companion is started
 # ahead for them.
@@ -70,10 +71,18 @@ def segmenter():
 
 def release() -> None:
     """Let the loaded dictionary go (its memory returns to the system); results stay known.
-    A companion still running is waited for (its answers kept), then reaped."""
+    A companion that has answered is collected (its answers kept) and reaped; one still at work
+    (layout asked it nothing, so nothing waits for it) is left to finish while the PDF is
+    written, and collected by `stop` at exit or by the next run's `start`."""
     global _jieba
     _jieba = None
-    _settle(COMPANION_WAIT_S)
+    if _companion is not None and _companion.proc.poll() is not None:
+        _settle(1.0)
+
+
+def collect(timeout: float | None = COMPANION_WAIT_S) -> None:
+    """Wait for the companion's answers (at most `timeout` s), keep them, reap it."""
+    _settle(timeout)
 
 
 def _valid(text: str, found) -> bool:
