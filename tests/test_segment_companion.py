@@ -153,6 +153,15 @@ def test_a_companion_that_dies_changes_nothing_but_time(fresh):
     assert segment._companion is None and fresh[0].returncode is not None
 
 
+def test_texts_that_cannot_be_sent_are_left_to_the_fallback(fresh):
+    odd = ["标题\ud800残缺", "含\0分隔符", "含\1分隔符"]
+    assert segment.prefetch(odd + TEXTS[:1])
+    assert segment._companion.texts == TEXTS[:1]
+    segment.collect()
+    assert segment._memo[TEXTS[0]] == _jieba_here(TEXTS[0])
+    assert segment.words(odd[1]) == _jieba_here(odd[1])     # segmented here
+
+
 def test_a_companion_with_wrong_answers_is_not_believed(fresh, monkeypatch):
     """Answers that do not spell the text (a damaged pipe, a foreign worker) are dropped."""
     assert segment.prefetch(TEXTS[:2])

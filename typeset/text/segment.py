@@ -199,16 +199,13 @@ def prefetch(texts, spec_path=None) -> bool:
     missing: list[str] = []
     disk = None
     for t in texts:
-        if t in _memo or TEXT_SEP in t or WORD_SEP in t:
-            continue
+        if t in _memo or TEXT_SEP in t or WORD_SEP in t or not _encodable(t):
+            continue        # known, or not to be sent (segmented here if ever asked)
         if disk is None:
             disk = _disk_entries()
         if not _valid(t, disk.get(t)):
             missing.append(t)
-    try:
-        payload = TEXT_SEP.join(missing).encode("utf-8")
-    except UnicodeEncodeError:          # a lone surrogate: leave it all to the fallback
-        missing, payload = [], b""
+    payload = TEXT_SEP.join(missing).encode("utf-8")
     if not missing or _jieba is not None:
         if path is not None and not missing:
             _mark_known(path)
@@ -231,6 +228,14 @@ def prefetch(texts, spec_path=None) -> bool:
         threading.Thread(target=_feed, args=(pipe, payload), daemon=True,
                          name="typeset-segment-feed").start()
     return True
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")        # a lone surrogate cannot be sent (nor cached)
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 # What a pipe surely takes without a reader (Linux holds 64 KiB).
