@@ -317,3 +317,33 @@ def test_more_texts_than_a_pipe_holds(fresh, monkeypatch):
     assert fresh[-1].returncode == 0
     assert all(segment._memo.get(t) == _jieba_here(t) for t in texts[:50] + texts[-50:])
     assert len([t for t in texts if t in segment._memo]) == len(texts)
+
+
+def test_the_command_line_starts_it_before_loading_the_pipeline(tmp_path):
+    """`typeset render PAGE` starts the companion first thing, before the pipeline's modules
+    load (≈ 0.1 s), and the pipeline adopts it; an edition starts none."""
+    probe = """
+import sys
+from typeset.text import segment
+seen = []
+spawn = segment._spawn
+segment._spawn = lambda path: seen.append("typeset.pipeline" in sys.modules) or spawn(path)
+from typeset.cli import main
+rc = main(sys.argv[1:])
+print(rc, seen)
+"""
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    env.pop("TYPESET_CACHE", None)
+    out = subprocess.run([sys.executable, "-c", probe, "render", str(SAMPLE), "-o",
+                          str(tmp_path / "out"), "-q", "--no-preflight"], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.stdout.split(maxsplit=1) == ["0", "[False]\n"], out.stderr
+
+
+def test_no_companion_ahead_for_an_edition(fresh):
+    from typeset.cli import _segmenter_ahead
+
+    _segmenter_ahead([str(ROOT / "layouts" / "sample-edition.yaml"), "-o", "out"])
+    assert fresh == []
+    _segmenter_ahead([str(SAMPLE), "-o", "out"])
+    assert len(fresh) == 1

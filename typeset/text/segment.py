@@ -174,13 +174,15 @@ def start(spec_path) -> bool:
     was set before with every display text known (then nothing is likely to be missing; if
     something is, `prefetch` starts one), or the dictionary is loaded here already. True when a
     companion was started."""
-    if _companion is not None:
-        stop()          # an earlier run's, never collected (`check` does not write a PDF)
-    if _jieba is not None:
-        return False
     try:
         path = os.path.abspath(os.fspath(spec_path))
     except TypeError:
+        return False
+    if _companion is not None:
+        if _companion.texts is None and _companion.spec_path == path:
+            return True     # started for this spec already (the command line, at its start)
+        stop()          # an earlier run's, never collected (`check` does not write a PDF)
+    if _jieba is not None:
         return False
     if _is_known(path):
         return False
