@@ -269,7 +269,8 @@ def _spawn(spec_path: str | None) -> bool:
     # process: they wait until it is recorded (and `stop` can end it).
     held = _hold_signals()
     try:
-        proc = subprocess.Popen([sys.executable, "-S", script, ext], stdin=subprocess.PIPE,
+        proc = subprocess.Popen([sys.executable, "-S", script, ext, str(os.getpid())],
+                                stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         _companion = _Companion(proc, spec_path)
     except (OSError, ValueError, subprocess.SubprocessError):

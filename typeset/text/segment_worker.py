@@ -1,6 +1,7 @@
 """The segmentation companion (see `typeset/text/segment.py`), and the one way jieba is loaded.
 
-Run as a script without `site` (`python -S segment_worker.py <rjieba's compiled module>`) so it
+Run as a script without `site` (`python -S segment_worker.py <rjieba's compiled module> <parent
+pid>`) so it
 starts in a few milliseconds: it loads jieba from rjieba's compiled module exactly as `segment`
 does in-process (`load_compiled`, then `Jieba().cut`, precise mode with HMM), then reads texts
 from stdin and writes their words to stdout. Only the standard library, and no `json` (its `re`
@@ -8,8 +9,9 @@ and `enum` imports would cost more than the rest of the start-up). Wire format, 
 separated by NUL; the answer has one record per text in the same order, words separated by
 U+0001, records by NUL. Texts holding either character are never sent.
 
-It needs no watchdog: it reads its input to the end (EOF when the parent closes the pipe or
-dies), answers, and exits; writing to a parent that died ends it with a broken pipe.
+It ends with its parent: on Linux the kernel kills it when the parent ends (PR_SET_PDEATHSIG);
+elsewhere it reads its input to the end (EOF when the parent dies), and writing its answer to a
+parent that died ends it with a broken pipe.
 """
 
 import os
@@ -32,11 +34,28 @@ def load_compiled(path: str):
     return mod
 
 
+def _die_with_parent(parent: int) -> None:
+    """Linux: be killed the moment the parent ends, however it ends (PR_SET_PDEATHSIG), e.g. a
+    SIGTERM that comes before the command line has installed its handler."""
+    import signal
+
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # 1: PR_SET_PDEATHSIG
+    except (ImportError, OSError, AttributeError):
+        return
+    if os.getppid() != parent:      # it ended before the request was made
+        os._exit(1)
+
+
 def main(argv: list) -> int:
     import signal
 
     # the parent holds these while it starts this process; a terminal's Ctrl-C ends it too
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    if len(argv) > 1:
+        _die_with_parent(int(argv[1]))
     jieba = load_compiled(argv[0]).Jieba()
     texts = sys.stdin.buffer.read().decode("utf-8")
     out = [WORD_SEP.join(w for w in jieba.cut(t) if w) for t in texts.split(TEXT_SEP) if texts]
