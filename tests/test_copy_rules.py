@@ -491,3 +491,26 @@ def test_protected_tokens_case_scoped_like_global_ignorecase():
               "\u0130@x.\u0131o", "C:\\Temp\\新", "/Usr/\u212a"):
         assert [m.span() for m in _PROTECTED.finditer(s)] == \
             [m.span() for m in ref.finditer(s)], s
+
+
+def test_normalize_skips_only_steps_with_nothing_to_change(monkeypatch):
+    """Each normalisation step skips its loop when the text has none of the characters it
+    changes (normalize.py); with every skip turned off the result must be the same."""
+    import random
+    import re
+
+    from typeset.text import normalize as N
+
+    pieces = list("中文的，。：a1Z(（)）<>〈〉\"'“”‘’,:;?!~/－ＡＳ５・•〜―…-.@ \t\u3000\u00a0\n") + \
+        ["...", "--", "――", "http://x.cn/a", "15:30", "1,299", "don't", "3'05''"]
+    rng = random.Random(13)
+    samples = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+    fast = []
+    for s in samples:
+        notices: list[str] = []
+        fast.append((N.normalize(s, notices), notices))
+    monkeypatch.setattr(N, "_any_of", lambda text, chars: True)
+    monkeypatch.setattr(N, "_FOLDABLE", re.compile(""))
+    for s, want in zip(samples, fast):
+        notices = []
+        assert (N.normalize(s, notices), notices) == want, repr(s)
