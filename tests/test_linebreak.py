@@ -180,3 +180,23 @@ def test_cjk_latin_gap_is_a_setting():
     assert width(0.5) == pytest.approx(2 + latin + 2 * 0.5, abs=0.01)
     # the default is a quarter em on each side of the Latin word
     assert natural("用iPhone拍") == pytest.approx(2 + latin + 2 * 0.25, abs=0.01)
+
+
+@pytest.mark.parametrize("punct", ["quanjiao", "kaiming", "banjiao"])
+def test_atomize_builds_han_atoms_as_make_atom_does(punct):
+    """atomize makes the atom of a single Han character directly (atoms.han_atom); it must be
+    what make_atom makes of it, whatever the settings and neighbours."""
+    from typeset.text.atoms import Settings, han_atom, make_atom
+
+    chain = FontBook(DEFAULT_ROLES).chain("body")
+    settings = Settings(punct_style=punct, indent=0)
+    text = "共建美好家园，〇々㐀𠀀가あア中（国）！"
+    seen = 0
+    for i, ch in enumerate(text):
+        if C.char_class(ch) != C.HAN:
+            continue
+        seen += 1
+        prev, nxt = text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else ""
+        assert han_atom(ch, "kai", 7) == make_atom(ch, prev, nxt, "kai", 7, chain, settings,
+                                                   chain.has)
+    assert seen >= 10
