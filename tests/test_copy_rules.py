@@ -479,17 +479,24 @@ def test_protected_tokens_case_scoped_like_global_ignorecase():
     import random
     import re
 
-    from typeset.text.normalize import _PROTECTED
+    from typeset.text.normalize import _PROTECTED_PATTERN, _protected
 
     ref = re.compile(_PROTECTED_REFERENCE, re.I)
+    full = re.compile(_PROTECTED_PATTERN)
     rng = random.Random(13)
+    plain = 0
     for _ in range(20000):
         s = "".join(rng.choice(_TOKEN_PIECES) for _ in range(rng.randint(1, 24)))
-        assert [m.span() for m in _PROTECTED.finditer(s)] == \
-            [m.span() for m in ref.finditer(s)], s
+        want = [m.span() for m in ref.finditer(s)]
+        # the pattern normalize uses for this text (without the wide parts where they cannot
+        # match), and the whole pattern
+        assert [m.span() for m in _protected(s).finditer(s)] == want, s
+        assert [m.span() for m in full.finditer(s)] == want, s
+        plain += _protected(s).pattern != _PROTECTED_PATTERN
+    assert plain > 1000       # both patterns were compared
     for s in ("\u212aey://x.org", "\u017ftp://例子", "WWW.Example.COM/路径", "V1.2.3", "--Time=5",
-              "\u0130@x.\u0131o", "C:\\Temp\\新", "/Usr/\u212a"):
-        assert [m.span() for m in _PROTECTED.finditer(s)] == \
+              "\u0130@x.\u0131o", "C:\\Temp\\新", "/Usr/\u212a", "--Time 5 c:\\x"):
+        assert [m.span() for m in _protected(s).finditer(s)] == \
             [m.span() for m in ref.finditer(s)], s
 
 
