@@ -200,3 +200,27 @@ def test_atomize_builds_han_atoms_as_make_atom_does(punct):
         assert han_atom(ch, "kai", 7) == make_atom(ch, prev, nxt, "kai", 7, chain, settings,
                                                    chain.has)
     assert seen >= 10
+
+
+@pytest.mark.parametrize("level", ["basic", "gb", "strict"])
+def test_prepare_han_pair_shortcut_is_the_general_case(level, monkeypatch):
+    """prepare() fills the junction, gap and break tables of two Han characters directly; with
+    the shortcut off it must build the same Prepared paragraph."""
+    import random
+
+    from typeset.text import linebreak as L
+    from typeset.text.atoms import Settings, atomize
+
+    book = FontBook(DEFAULT_ROLES)
+    pieces = list("中国人民共和国，。、；：？！“”‘’（）《》…—·／ 々〇") + \
+        ["2026年", "14.29万户", "iPhone 15", "3.5 GB", "COVID-19", "http://x.cn/a", "——", "……"]
+    rng = random.Random(13)
+    for punct in ("quanjiao", "kaiming", "banjiao"):
+        settings = Settings(level=level, punct_style=punct)
+        for _ in range(60):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+            atoms = atomize([(text, "body")], book.chain, settings)
+            monkeypatch.setattr(L, "_HAN_PAIRS", True)
+            fast = L.prepare(atoms, settings)
+            monkeypatch.setattr(L, "_HAN_PAIRS", False)
+            assert fast == L.prepare(atoms, settings), text
