@@ -224,3 +224,16 @@ def test_prepare_han_pair_shortcut_is_the_general_case(level, monkeypatch):
             fast = L.prepare(atoms, settings)
             monkeypatch.setattr(L, "_HAN_PAIRS", False)
             assert fast == L.prepare(atoms, settings), text
+
+
+def test_composer_settings_follow_the_text_settings():
+    """Composer.settings is made once per set of values (compose._settings): a changed text
+    setting gives the new Settings, equal to those built directly."""
+    from typeset.text.atoms import Settings
+
+    comp = Composer(FontBook(DEFAULT_ROLES), TextSpec())
+    assert comp.settings() == Settings() and comp.settings(False) == Settings(indent=0)
+    comp.text.indent, comp.text.kinsoku, comp.text.cjk_latin_gap = 3.0, "strict", 0.5
+    assert comp.settings() == Settings(level="strict", cjk_latin_gap=500, indent=3000)
+    comp.text.compress_stops = False
+    assert comp.settings().compress_stops is False

@@ -10,6 +10,7 @@ font has.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from typeset import display as D
 from typeset.font.roles import MISSING_MARK, FontBook
@@ -52,10 +53,8 @@ class Composer:
 
     def settings(self, indent: bool = True) -> Settings:
         t = self.text
-        return Settings(level=t.kinsoku, punct_style=t.punctuation, compress_stops=t.compress_stops,
-                        cjk_latin_gap=round(t.cjk_latin_gap * EM),
-                        cjk_digit_gap=round(t.cjk_digit_gap * EM),
-                        indent=round(t.indent * EM) if indent else 0)
+        return _settings(t.kinsoku, t.punctuation, t.compress_stops, t.cjk_latin_gap,
+                         t.cjk_digit_gap, t.indent, indent)
 
     def prepare(self, runs: list[tuple[str, str]], owner: str, indent: bool = True,
                 settings: Settings | None = None, record: bool = True) -> Prepared:
@@ -212,6 +211,16 @@ class Composer:
                 order.append(face.key)
             run.glyphs.append(D.Glyph(round(x + line.hyphen_x * scale, 3), face.gid("-"), "-"))
         return [runs[k] for k in order]
+
+
+@lru_cache(maxsize=64, typed=True)
+def _settings(kinsoku, punctuation, compress_stops, cjk_latin_gap, cjk_digit_gap, indent_em,
+              indent) -> Settings:
+    """The (frozen) Settings of these text settings, made once: Composer.settings is asked for
+    them at every prepare, ≈ 600 times a page, and a frozen dataclass is slow to build."""
+    return Settings(level=kinsoku, punct_style=punctuation, compress_stops=compress_stops,
+                    cjk_latin_gap=round(cjk_latin_gap * EM), cjk_digit_gap=round(cjk_digit_gap * EM),
+                    indent=round(indent_em * EM) if indent else 0)
 
 
 def count_chars(text: str) -> int:
