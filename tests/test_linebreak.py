@@ -237,3 +237,16 @@ def test_composer_settings_follow_the_text_settings():
     assert comp.settings() == Settings(level="strict", cjk_latin_gap=500, indent=3000)
     comp.text.compress_stops = False
     assert comp.settings().compress_stops is False
+
+
+def test_flow_slots_follow_the_frames():
+    """Flow.slot maps flow line k to its frame and grid line (looked up per line, not searched)."""
+    from typeset.layout.flow import Flow, Frame
+
+    frames = [Frame(10, 100, 1, 3), Frame(120, 100, 5, 0), Frame(230, 80, 2, 4), Frame(320, 60, 1, 1)]
+    flow = Flow(frames, 10.0)
+    want = [(0, 1, 10), (0, 2, 10), (0, 3, 10), (1, 2, 230), (1, 3, 230), (1, 4, 230), (1, 5, 230),
+            (2, 1, 320)]
+    assert [(s.frame, s.line, s.x) for s in map(flow.slot, range(flow.total))] == want
+    assert flow.slot(flow.total) is None and flow.left_in_frame(4) == 3
+    assert flow.next_frame_start(2) == 3 and flow.at_frame_top(3) and not flow.at_frame_top(4)

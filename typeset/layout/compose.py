@@ -46,7 +46,7 @@ class Composer:
     _sliced: dict = field(default_factory=dict, repr=False)       # atom ids → Prepared
     _broken: dict = field(default_factory=dict, repr=False)       # (id(p), widths) → (p, Broken)
     _natural: dict = field(default_factory=dict, repr=False)      # id(p) → (p, width)
-    _drawn: dict = field(default_factory=dict, repr=False)        # (role, char) → (face, gid, missing)
+    _drawn: dict = field(default_factory=dict, repr=False)        # (role, char) → (face, gid, missing, face key)
     # What atomising a prepared paragraph took from fallback faces: its report entries, given
     # again on a hit (these caches may outlive one page: watch keeps them between renders)
     _fallbacks: dict = field(default_factory=dict, repr=False)    # prepared key → ((role, ch, face), …)
@@ -157,7 +157,7 @@ class Composer:
         if missing:
             char = chain.drawable(char)
         face = chain.face_for(char)
-        return face, face.gid(char), missing
+        return face, face.gid(char), missing, face.key
 
     def emit(self, p: Prepared, line: SetLine, x: float, baseline: float, size: float,
              owner: str, role: str, color: D.CMYK = D.K100) -> list[D.GlyphRun]:
@@ -188,11 +188,10 @@ class Composer:
                 hit = drawn.get((style, char))
                 if hit is None:
                     hit = drawn[style, char] = self._drawn_glyph(style, char)
-                face, gid, missing = hit
+                face, gid, missing, key = hit
                 if missing:
                     context = "".join(a.text for a in p.atoms[:12] if a.text)[:12]
                     self.note_missing(owner, char, atom.start + 1, context, style)
-                key = face.key
                 run = runs.get(key)
                 if run is None:
                     self.fonts_used[key] = face
