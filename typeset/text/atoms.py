@@ -347,7 +347,7 @@ def make_atom(tok: str, prev: str, nxt: str, style: str, start: int, metrics: Me
 def han_atom(tok: str, style: str, start: int) -> Atom:
     """What make_atom makes of one Han character (any settings, any neighbours): one em, the
     glyph at the box's left. Built directly by `atomize` for the tokens most copy is made of."""
-    return Atom(tok, C.HAN, EM, style=style, start=start, glyphs=[Glyph(tok, tok, 0)])
+    return Atom(tok, C.HAN, EM, 0, 0, style, start, [Glyph(tok, tok, 0)])
 
 
 def atomize(runs: list[tuple[str, str]], metrics_for, settings: Settings,
