@@ -374,6 +374,14 @@ def test_character_classes_are_read_from_the_cache_until_the_data_file_changes(
         real_load = yaml.load
         monkeypatch.setattr(yaml, "load", lambda *a, **k: parses.append(1) or real_load(*a, **k))
         assert C._class_members() == want and not parses      # from the cache
+        entry = own_cache / "clreq-class-members.json"
+        damaged = json.loads(entry.read_bytes())
+        damaged["value"]["stop_marks"] = 5
+        entry.write_text(json.dumps(damaged), "utf-8")
+        C._class_members.cache_clear()
+        assert C._class_members() == want and parses == [1]   # damaged: read again
+        assert json.loads(entry.read_bytes())["value"] == want    # and rewritten
+        parses.clear()
         text = data.read_text("utf-8").replace("cp: U+3002", "cp: U+3003", 1)
         data.write_text(text, "utf-8")
         os.utime(data, ns=(1, 1))

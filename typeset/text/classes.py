@@ -47,8 +47,10 @@ def _class_members() -> dict[str, str]:
 
     key = [_MEMBERS_VERSION, cache.file_key(CLASS_DATA)]
     stored = cache.load("clreq-class-members.json", key)
-    if isinstance(stored, dict):
-        return stored
+    if isinstance(stored, dict) and all(
+            isinstance(cps, list) and all(isinstance(cp, str) and cp.startswith("U+") for cp in cps)
+            for cps in stored.values()):
+        return stored      # else missing or damaged: read the file again and rewrite the entry
     import yaml
 
     # libyaml's base loader: every scalar a string, as the code points are (no implicit types)
