@@ -44,7 +44,9 @@ class Store:
 # render/streamcache.py, cache.py.)
 YAML = Store("parsed YAML")          # spec, roles and front matter text → parsed mapping
 RUNS = Store("drawn glyph runs")      # id(run) → the run, its content-stream operators
-LIMITS = {YAML: 256, RUNS: 4000}
+LITERALS = Store("glyph run operators")  # a run's content → its content-stream operators
+TALLIES = Store("glyph tallies")      # face key → the glyphs its runs use (render/pdf.py)
+LIMITS = {YAML: 256, RUNS: 4000, LITERALS: 4000, TALLIES: 64}
 
 
 def enable(on: bool = True) -> None:

@@ -42,6 +42,9 @@ class CIDFontWriter:
         self.resource = resource
         self.used: dict[int, str] = {}      # code → text
         self._texts: dict[int, dict[str, int]] = {}
+        # codes that stand for several texts, set by the renderer once every glyph is registered
+        self.several: frozenset[int] = frozenset()
+        self._memo: dict | None = None
 
     # -- codes -------------------------------------------------------------------------
     def code(self, gid: int) -> int:
@@ -55,6 +58,35 @@ class CIDFontWriter:
         counts = self._texts.setdefault(code, {})
         counts[text] = counts.get(text, 0) + 1
         return code
+
+    def codes_of(self, glyphs) -> list[int]:
+        """`code` of every glyph of a run."""
+        if not self.face.is_cff:
+            return [g.gid for g in glyphs]
+        identity, cid = self.face.identity_cids, self.face.cid
+        return [g.gid if 0 <= g.gid < identity else cid(g.gid) for g in glyphs]
+
+    def use_glyphs(self, glyphs) -> None:
+        """`use` for every glyph of a run (the same counts, without a call per glyph)."""
+        texts = self._texts
+        cff = self.face.is_cff
+        identity = self.face.identity_cids if cff else 0
+        cid = self.face.cid
+        for g in glyphs:
+            gid = g.gid
+            code = gid if not cff or 0 <= gid < identity else cid(gid)
+            counts = texts.get(code)
+            if counts is None:
+                counts = texts[code] = {}
+            counts[g.text] = counts.get(g.text, 0) + 1
+
+    def share_counts(self, texts: dict[int, dict[str, int]], memo: dict) -> None:
+        """Take the counts `use` would have made (code → text → uses) from a long-lived
+        tally (render/pdf.py, watch); they must not change while this writer writes. `memo`
+        keeps what the writer made of them (subset, widths, ToUnicode) and is emptied by the
+        tally whenever a code or the text of a code may have changed."""
+        self._texts = texts
+        self._memo = memo
 
     def text_of(self, code: int) -> str:
         """The text the ToUnicode CMap gives `code`: the text it stands for most often (then the
@@ -70,6 +102,17 @@ class CIDFontWriter:
 
     def codes_with_several_texts(self) -> list[int]:
         return [c for c in self._codes() if len(self._texts[c]) > 1 and c != 0]
+
+    def several_texts(self) -> list[int]:
+        """codes_with_several_texts, once all glyphs are registered: also kept as `several`
+        (and in the memo of counts shared with a long-lived tally)."""
+        several = self._memo.get("several") if self._memo is not None else None
+        if several is None:
+            several = self.codes_with_several_texts()
+            if self._memo is not None:
+                self._memo["several"] = several
+        self.several = frozenset(several)
+        return several
 
     def gid_of_code(self, code: int) -> int:
         return self._gid_of_code(code)
@@ -149,7 +192,25 @@ class CIDFontWriter:
             streamcache.store(key, {"length": len(font_bytes)}, compressed)
         return len(font_bytes), compressed
 
-    def _widths(self) -> PDFArray:
+    def _make(self) -> tuple[str, int, bytes, list, bytes]:
+        """What the font objects hold: the subset's name, length and compressed bytes, the
+        /W runs and the compressed ToUnicode CMap."""
+        tag = self.tag()
+        ps = "".join(c for c in self.face.ps_name if c.isalnum() or c == "-")
+        base = f"{tag}+{ps}"
+        length, compressed = self._font_file(base)
+        return (base, length, compressed, self._widths(),
+                zlib.compress(self._to_unicode(), FLATE_LEVEL))
+
+    @staticmethod
+    def _width_array(widths: list) -> PDFArray:
+        arr = PDFArray([PDFArray(list(w)) if isinstance(w, tuple) else w for w in widths])
+        arr.multiline = False
+        return arr
+
+    def _widths(self) -> list:
+        """/W as runs: first code, then a tuple of the widths of consecutive codes (codes of
+        the default width 1000 left out)."""
         runs: list = []
         cur_start, cur = None, []
         for code in self._codes():
@@ -160,13 +221,11 @@ class CIDFontWriter:
                 cur.append(w)
             else:
                 if cur_start is not None:
-                    runs += [cur_start, PDFArray(cur)]
+                    runs += [cur_start, tuple(cur)]
                 cur_start, cur = code, [w]
         if cur_start is not None:
-            runs += [cur_start, PDFArray(cur)]
-        arr = PDFArray(runs)
-        arr.multiline = False
-        return arr
+            runs += [cur_start, tuple(cur)]
+        return runs
 
     def _to_unicode(self) -> bytes:
         lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
@@ -190,10 +249,12 @@ class CIDFontWriter:
 
     def addObjects(self, doc) -> None:  # noqa: N802 (ReportLab's hook name)
         """Called by ReportLab before the document is formatted."""
-        tag = self.tag()
-        ps = "".join(c for c in self.face.ps_name if c.isalnum() or c == "-")
-        base = f"{tag}+{ps}"
-        length, compressed = self._font_file(base)
+        made = self._memo.get("made") if self._memo is not None else None
+        if made is None:
+            made = self._make()
+            if self._memo is not None:
+                self._memo["made"] = made
+        base, length, compressed, widths, tounicode_z = made
         scale = 1000 / self.face.upem
         bbox = [round(v * scale) for v in self.face.bbox]
         file_dict = {"Filter": PDFName("FlateDecode")}
@@ -226,13 +287,13 @@ class CIDFontWriter:
                                             "Supplement": 0}),
             "FontDescriptor": doc.Reference(descriptor, f"typeset.{self.resource}.Descriptor"),
             "DW": 1000,
-            "W": self._widths(),
+            "W": self._width_array(widths),
         })
         if not self.face.is_cff:
             cid_font.dict["CIDToGIDMap"] = PDFName("Identity")
         tounicode = PDFStream(PDFDictionary({}), b"", filters=None)
         tounicode.dictionary["Filter"] = PDFName("FlateDecode")
-        tounicode.content = zlib.compress(self._to_unicode(), FLATE_LEVEL)
+        tounicode.content = tounicode_z
         type0 = PDFDictionary({
             "Type": PDFName("Font"),
             "Subtype": PDFName("Type0"),
