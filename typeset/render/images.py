@@ -162,15 +162,27 @@ def _run(item: D.Image, job: ImageJob) -> None:
 
 def encode_all(items: list[D.Image]) -> tuple[dict[int, ImageJob], ThreadPoolExecutor | None]:
     """Start encoding every photo in one background thread: id(item) → its job. The caller
-    shuts the executor down (waiting) once the document is written."""
-    if not items:
-        return {}, None
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typeset-image")
+    shuts the executor (None when every photo was started during layout: prefetch.py) down,
+    waiting, once the document is written."""
+    from typeset.render import prefetch
+
+    pool = None
     jobs = {}
     for item in items:
-        jobs[id(item)] = job = ImageJob(Future(), Future())
-        pool.submit(_run, item, job)
+        job = prefetch.take(item)       # started while the page was laid out
+        if job is None:
+            if pool is None:
+                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typeset-image")
+            job = start_job(pool, item)
+        jobs[id(item)] = job
     return jobs, pool
+
+
+def start_job(pool: ThreadPoolExecutor, item: D.Image) -> ImageJob:
+    """Encode `item` in `pool`'s thread."""
+    job = ImageJob(Future(), Future())
+    pool.submit(_run, item, job)
+    return job
 
 
 class _LazyImageXObject(pdfdoc.PDFImageXObject):
