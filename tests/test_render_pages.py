@@ -39,3 +39,47 @@ def test_every_page_defines_the_overprint_states_its_text_uses(tmp_path):
             entries = {k: v for name in used for k, v in states[f"/{name}"].items()}
             assert entries.get("/OP") is True and entries.get("/op") is True
             assert int(entries.get("/OPM")) == 1
+
+
+def _photo_page(tmp_path):
+    from typeset.pipeline import build
+
+    _, result = build(ROOT / "layouts" / "sample-page.yaml")
+    photo = next(i for i in result.page.items if isinstance(i, D.Image))
+    return result, photo
+
+
+def _image_widths(path) -> list[int]:
+    with pikepdf.open(path) as pdf:
+        return [int(x.Width) for x in pdf.pages[0].images.values()]
+
+
+def test_a_photo_changed_after_it_was_placed_is_encoded_again(tmp_path, monkeypatch):
+    """A photo is encoded from the moment layout places it (render/prefetch.py); should its
+    settings change before the PDF is written, the early job is not used."""
+    from typeset.render.prefetch import photo_placed, prefetching
+
+    monkeypatch.setenv("TYPESET_CACHE", "off")
+    result, photo = _photo_page(tmp_path)
+    render_pdf([result.page], result.faces, tmp_path / "plain.pdf")
+    with prefetching():
+        photo_placed(photo)
+        left, top, right, bottom = photo.crop
+        photo.crop = (left, top, left + (right - left) / 2, bottom)     # half as wide
+        render_pdf([result.page], result.faces, tmp_path / "half.pdf")
+    full, = _image_widths(tmp_path / "plain.pdf")
+    half, = _image_widths(tmp_path / "half.pdf")
+    assert abs(half - full / 2) <= 1
+
+
+def test_a_render_encodes_its_photo_once(tmp_path, monkeypatch):
+    """The job started during layout is the one the writer uses: the samples are made once."""
+    from typeset import pipeline
+    from typeset.render import images
+
+    monkeypatch.setenv("TYPESET_CACHE", "off")
+    calls = []
+    real = images._samples
+    monkeypatch.setattr(images, "_samples", lambda item: calls.append(item) or real(item))
+    pipeline.render(ROOT / "layouts" / "sample-page.yaml", tmp_path / "out", preflight=False)
+    assert len(calls) == 1

@@ -12,6 +12,7 @@ same item, with the same settings, is drawn. Outside that block (`typeset fit`, 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from copy import copy
 
 _state: dict | None = None      # while prefetching: {"pool": executor | None, "jobs": {...}}
 
@@ -47,7 +48,8 @@ def photo_placed(item) -> None:
 
     if _state["pool"] is None:
         _state["pool"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typeset-image")
-    _state["jobs"][id(item)] = (item, _settings(item), start_job(_state["pool"], item))
+    # the job encodes a copy: the settings as placed, whatever happens to the item meanwhile
+    _state["jobs"][id(item)] = (item, _settings(item), start_job(_state["pool"], copy(item)))
 
 
 def take(item):
