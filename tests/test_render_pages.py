@@ -83,3 +83,51 @@ def test_a_render_encodes_its_photo_once(tmp_path, monkeypatch):
     monkeypatch.setattr(images, "_samples", lambda item: calls.append(item) or real(item))
     pipeline.render(ROOT / "layouts" / "sample-page.yaml", tmp_path / "out", preflight=False)
     assert len(calls) == 1
+
+
+_RENAME = """
+import hashlib, random, sys
+mode, faces = sys.argv[1], sys.argv[2:]
+if mode == "real":
+    import fontTools.ttLib.tables.otTables
+from typeset.render.cidfont import rename_cff, subset_font
+for face in faces:
+    path, index, glyphs = face.split("|")
+    rnd = random.Random(13)
+    for size in (1, 2, 7, 40, 300, 1500):
+        gids = rnd.sample(range(1, int(glyphs)), size)
+        data = rename_cff(subset_font(path, int(index), gids, True), "ABCDEF+Name" * (size % 3))
+        print(path, index, size, hashlib.sha256(data).hexdigest())
+print("otTables", type(sys.modules.get("fontTools.ttLib.tables.otTables")).__name__)
+import fontTools.cffLib
+print("VarStore", fontTools.cffLib.ot.VarStore.__module__)
+"""
+
+
+def test_renamed_cff_subsets_are_fonttools_own_without_its_opentype_tables():
+    """cidfont._cff_lib imports fontTools.cffLib without its OpenType table classes: the
+    renamed subsets of every CFF face the project uses, over glyph sets of many sizes, are the
+    bytes fontTools writes with them imported, and a later use of those classes (a CFF2
+    variation store) still finds the real ones."""
+    import subprocess
+    import sys
+
+    from typeset.font.face import find_face
+
+    faces = []
+    for family in ("Noto Serif CJK SC", "Noto Sans CJK SC"):
+        for weight in ("regular", "bold"):
+            ref = find_face(family, weight)
+            assert ref is not None, (family, weight)
+            faces.append(f"{ref.path}|{ref.index}|65535")
+
+    def run(mode):
+        out = subprocess.run([sys.executable, "-c", _RENAME, mode, *faces],
+                             capture_output=True, text=True, check=True, cwd=ROOT).stdout
+        return out.splitlines()
+
+    lazy, real = run("lazy"), run("real")
+    assert len(lazy) == 4 * 6 + 2 and lazy[:-2] == real[:-2]
+    assert lazy[-2] == "otTables NoneType"          # never built by the rename
+    assert real[-2] == "otTables module"
+    assert lazy[-1] == real[-1] == "VarStore fontTools.ttLib.tables.otTables"

@@ -14,7 +14,10 @@ that subset it, so a page written again does not subset again. See
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
+import sys
+import types
 import zlib
 
 import uharfbuzz as hb
@@ -31,6 +34,78 @@ _TRUETYPE_TABLES = {"glyf", "loca", "head", "hhea", "hmtx", "maxp", "cvt ", "fpg
 
 def _tag(s: str) -> int:
     return int.from_bytes(s.encode("ascii"), "big")
+
+
+_OT_TABLES = "fontTools.ttLib.tables.otTables"
+
+
+class _OTTablesLater(types.ModuleType):
+    """Stands for fontTools' otTables while fontTools.cffLib is imported: the real module is
+    imported on first use of one of its names."""
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(_OT_TABLES), attr)
+
+
+def _cff_lib():
+    """fontTools.cffLib, imported without building fontTools' OpenType table classes
+    (otTables, ≈ 30 ms of a cold render's ≈ 40 ms for cffLib). cffLib names them at import but
+    uses them only for a CFF2 font's variation store, which a CFF table never has: while it is
+    imported, a stand-in that imports the real module on first use takes otTables' place in
+    sys.modules, and is taken out again right after (a later import gets the real module)."""
+    lib = sys.modules.get("fontTools.cffLib")
+    if lib is not None:
+        return lib
+    if _OT_TABLES in sys.modules:
+        return importlib.import_module("fontTools.cffLib")
+    sys.modules[_OT_TABLES] = _OTTablesLater(_OT_TABLES)
+    try:
+        return importlib.import_module("fontTools.cffLib")
+    finally:
+        if isinstance(sys.modules.get(_OT_TABLES), _OTTablesLater):
+            del sys.modules[_OT_TABLES]
+
+
+def subset_font(path, index: int, gids, cff: bool) -> bytes | None:
+    """HarfBuzz's subset of a face to `gids` (and .notdef): the bare CFF table of a CFF face
+    (desubroutinised), else a TrueType font of the outline tables with glyph ids kept."""
+    blob = hb.Blob.from_file_path(path)
+    hbface = hb.Face(blob, index)
+    inp = hb.SubsetInput()
+    inp.glyph_set.add(0)
+    for gid in gids:
+        inp.glyph_set.add(gid)
+    flags = hb.SubsetFlags.NO_LAYOUT_CLOSURE | hb.SubsetFlags.NOTDEF_OUTLINE
+    if cff:
+        flags |= hb.SubsetFlags.DESUBROUTINIZE
+    else:
+        flags |= hb.SubsetFlags.RETAIN_GIDS
+        for t in hbface.table_tags:
+            if t not in _TRUETYPE_TABLES:
+                inp.drop_table_tag_set.add(_tag(t))
+    inp.flags = flags
+    sub = hb.subset(hbface, inp)
+    if sub is None:
+        return None
+    if cff:
+        return bytes(sub.reference_table("CFF ").data)
+    return bytes(sub.blob.data)
+
+
+def rename_cff(data: bytes, name: str) -> bytes:
+    """A bare CFF with its one font named `name`: fontTools decompiles and compiles it."""
+    fs = _cff_lib().CFFFontSet()
+    fs.decompile(io.BytesIO(data), None)
+    top = fs[fs.fontNames[0]]
+    fs.fontNames = [name]
+    out = io.BytesIO()
+
+    class _Font:  # what CFFFontSet.compile needs to know about the font
+        recalcBBoxes = False
+
+    fs.compile(out, _Font())
+    del top
+    return out.getvalue()
 
 
 class CIDFontWriter:
@@ -135,43 +210,11 @@ class CIDFontWriter:
         return "".join(chr(ord("A") + b % 26) for b in h[:6])
 
     def _subset(self) -> bytes:
-        blob = hb.Blob.from_file_path(self.face.ref.path)
-        hbface = hb.Face(blob, self.face.ref.index)
-        inp = hb.SubsetInput()
-        inp.glyph_set.add(0)
-        for code in self._codes():
-            inp.glyph_set.add(self._gid_of_code(code))
-        flags = hb.SubsetFlags.NO_LAYOUT_CLOSURE | hb.SubsetFlags.NOTDEF_OUTLINE
-        if self.face.is_cff:
-            flags |= hb.SubsetFlags.DESUBROUTINIZE
-        else:
-            flags |= hb.SubsetFlags.RETAIN_GIDS
-            for t in hbface.table_tags:
-                if t not in _TRUETYPE_TABLES:
-                    inp.drop_table_tag_set.add(_tag(t))
-        inp.flags = flags
-        sub = hb.subset(hbface, inp)
-        if sub is None:
+        gids = [self._gid_of_code(code) for code in self._codes()]
+        data = subset_font(self.face.ref.path, self.face.ref.index, gids, self.face.is_cff)
+        if data is None:
             raise RuntimeError(f"subsetting {self.face.ps_name} failed")
-        if self.face.is_cff:
-            return bytes(sub.reference_table("CFF ").data)
-        return bytes(sub.blob.data)
-
-    def _rename_cff(self, data: bytes, name: str) -> bytes:
-        from fontTools.cffLib import CFFFontSet   # fontTools only when a CFF subset is written
-
-        fs = CFFFontSet()
-        fs.decompile(io.BytesIO(data), None)
-        top = fs[fs.fontNames[0]]
-        fs.fontNames = [name]
-        out = io.BytesIO()
-
-        class _Font:  # what CFFFontSet.compile needs to know about the font
-            recalcBBoxes = False
-
-        fs.compile(out, _Font())
-        del top
-        return out.getvalue()
+        return data
 
     def _font_file(self, base: str) -> tuple[int, bytes]:
         """The subset's length and its Flate-compressed bytes, from the cache when this font
@@ -186,7 +229,7 @@ class CIDFontWriter:
             return hit[0]["length"], hit[1]
         font_bytes = self._subset()
         if self.face.is_cff:
-            font_bytes = self._rename_cff(font_bytes, base)
+            font_bytes = rename_cff(font_bytes, base)
         compressed = zlib.compress(font_bytes, FLATE_LEVEL)
         if key[1] is not None:
             streamcache.store(key, {"length": len(font_bytes)}, compressed)
