@@ -141,12 +141,21 @@ class ImageJob:
 
 
 def _run(item: D.Image, job: ImageJob) -> None:
+    from typeset import reuse
+
     try:
         key = cache_key(item)
-        hit = _cached(key)
+        # a long-lived process (watch) keeps encoded photos in memory: no 2–3 MB file read
+        # and CRC per re-render (nor an encode each time when the disk cache is off)
+        kept_key = None if key is None or not reuse.PHOTOS.limit else repr(key)
+        hit = reuse.PHOTOS.get(kept_key) if kept_key is not None else None
+        if hit is None:
+            hit = _cached(key)
         if hit is not None:
             job.facts.set_result(hit)
             job.stream.set_result(hit.stream)
+            if kept_key is not None:
+                reuse.PHOTOS.put(kept_key, hit)
             return
         im, raw = _samples(item)
         facts = _facts(im, raw, b"")
@@ -154,6 +163,9 @@ def _run(item: D.Image, job: ImageJob) -> None:
         stream = zlib.compress(raw)
         job.stream.set_result(stream)
         _keep(key, facts, stream)
+        if kept_key is not None:
+            reuse.PHOTOS.put(kept_key, EncodedImage(facts.width, facts.height, facts.mode,
+                                                    facts.name, facts.digest, stream))
     except BaseException as exc:   # handed to the thread that draws or writes the image
         for f in (job.facts, job.stream):
             if not f.done():
