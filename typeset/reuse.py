@@ -45,9 +45,9 @@ class Store:
 YAML = Store("parsed YAML")          # spec, roles and front matter text → parsed mapping
 RUNS = Store("drawn glyph runs")      # id(run) → the run, its content-stream operators
 LITERALS = Store("glyph run operators")  # a run's content → its content-stream operators
-TALLIES = Store("glyph tallies")      # face key → the glyphs its runs use (render/pdf.py)
+TALLIES = Store("glyph tallies")      # (PDF name, face key) → the glyphs its runs use (pdf.py)
 PHOTOS = Store("encoded photos")      # a photo's stream cache key → its encoded samples
-LIMITS = {YAML: 256, RUNS: 4000, LITERALS: 4000, TALLIES: 64, PHOTOS: 8}
+LIMITS = {YAML: 256, RUNS: 4000, LITERALS: 4000, TALLIES: 128, PHOTOS: 8}
 
 
 def enable(on: bool = True) -> None:

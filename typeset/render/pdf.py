@@ -88,7 +88,7 @@ def render_pdf(pages: list[D.Page], faces: dict[str, Face], target: Path,
     # are subset; their compressed streams are fetched when the document is formatted
     photos, pool = encode_all([i for p in pages for i in p.items if isinstance(i, D.Image)])
     try:
-        writers, route = _font_writers(pages, faces)
+        writers, route = _font_writers(pages, faces, Path(target).name)
         _draw_pages(canvas, pages, margin, s, writers, route, photos, placed_images)
         doc = canvas._doc
         apply_profile(doc, s)
@@ -125,7 +125,8 @@ def _draw_pages(canvas: Canvas, pages: list[D.Page], margin: float, s: DocumentS
         canvas.showPage()
 
 
-def _font_writers(pages: list[D.Page], faces) -> tuple[dict[str, CIDFontWriter], dict]:
+def _font_writers(pages: list[D.Page], faces, place: str = ""
+                  ) -> tuple[dict[str, CIDFontWriter], dict]:
     """One writer per face, with every glyph of every page registered before anything is
     drawn, so each code's ToUnicode text is known when the content is written.
 
@@ -135,8 +136,10 @@ def _font_writers(pages: list[D.Page], faces) -> tuple[dict[str, CIDFontWriter],
     ToUnicode gives that text. Returns the writers and the route (face, code, text) → the
     resource that draws it. Those glyphs are also marked with /ActualText (see _draw_run).
 
-    A long-lived process (watch) keeps each face's glyph counts (`_Tally`) and updates them by
-    the runs that came and went, instead of counting every glyph of the page again."""
+    A long-lived process (watch) keeps each face's glyph counts (`_Tally`) per document
+    (`place`: the name of the file written, so the pages of an edition each keep their own)
+    and updates them by the runs that came and went, instead of counting every glyph of the
+    page again (any runs give exact counts: a shared name only costs time)."""
     from typeset import reuse
 
     by_face: dict[str, list[D.GlyphRun]] = {}
@@ -151,10 +154,10 @@ def _font_writers(pages: list[D.Page], faces) -> tuple[dict[str, CIDFontWriter],
     for key, runs in by_face.items():
         writer = writers[key] = CIDFontWriter(faces[key], key)
         if reuse.TALLIES.limit:
-            tally = reuse.TALLIES.get(key)
+            tally = reuse.TALLIES.get((place, key))
             if tally is None or tally.face is not writer.face:
                 tally = _Tally(writer.face)
-                reuse.TALLIES.put(key, tally)
+                reuse.TALLIES.put((place, key), tally)
             tally.update(runs, writer)
             writer.share_counts(tally.texts, tally.memo)
         else:
