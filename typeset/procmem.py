@@ -6,8 +6,12 @@ process, its kernel-kept high-water mark (VmHWM, exact up to the last sample bef
 ended) and, per page worker, the peak of the worker's *tree*: the memory the worker and the page
 child it forked hold together at one moment. A forked child shares the worker's pages until it
 writes to them, so that is the child's resident set plus the pages only the worker maps (its
-Private_Clean + Private_Dirty: the originals of pages the child copied on write), never the two
-resident sets added up (which counts every shared page twice).
+Private_Clean + Private_Dirty: the originals of pages the child copied on write, and library
+pages only the worker touched), never the two resident sets added up (which counts every shared
+page twice). Checked against the exact union of the two processes' page frames
+(/proc/PID/pagemap, as root) at the end of each of the sample edition's pages: this figure was
+0–4 MiB under it (pages the worker shares with another process but not with its child are
+left out).
 """
 
 from __future__ import annotations
