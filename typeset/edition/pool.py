@@ -43,12 +43,12 @@ def warm_up() -> None:
     import typeset.layout.jump  # noqa: F401
     import typeset.layout.page  # noqa: F401
     import typeset.pipeline  # noqa: F401
+    import typeset.prepress.icc  # noqa: F401
     import typeset.prepress.preflight  # noqa: F401
     import typeset.render.pdf  # noqa: F401
     import typeset.report  # noqa: F401
-    import typeset.review.raster  # noqa: F401
-    import typeset.prepress.icc  # noqa: F401
     import typeset.reuse  # noqa: F401
+    import typeset.review.raster  # noqa: F401
     import typeset.spec.merge  # noqa: F401
     import typeset.text.segment  # noqa: F401
     from fontTools.pens.boundsPen import BoundsPen  # noqa: F401 — the page checks' ink boxes
@@ -56,13 +56,16 @@ def warm_up() -> None:
 
     Image.init()   # the image plugins (JPEG in, PNG out), which PIL loads on first use
     import pypdfium2  # noqa: F401 — the preview's renderer
-    # tables every page reads: the character classes, the English hyphenation dictionaries
+    # tables every page reads: the character classes, the English hyphenation dictionaries,
+    # the installed fonts (fontconfig's list, from the disk cache)
+    from typeset.font.face import installed_faces
     from typeset.text.atoms import _hyphenator, _short_hyphenator
     from typeset.text.classes import class_table
 
     class_table()
     _hyphenator()
     _short_hyphenator()
+    installed_faces()
 
 
 def _serve(conn, fonts: list) -> None:
