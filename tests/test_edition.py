@@ -614,6 +614,9 @@ def test_watch_re_renders_an_edition_after_a_page_file_changes(tmp_path):
     assert len(results) == 2 and all(e is None for _, e in results), results
     assert all(len(r.outcomes) == 4 and not any(o["error"] for o in r.outcomes)
                for r, _ in results)
+    # set in the watching process, which keeps what it learned between renders (not in page
+    # workers, whose children exit after each page)
+    assert {o["pid"] for r, _ in results for o in r.outcomes} == {__import__("os").getpid()}
     front = run_tool("pdftotext", str(results[1][0].folder / "SYRB2024010201.pdf"), "-")
     assert "贺电！" in front and "贺电！" not in run_tool(        # the edit, and only after it
         "pdftotext", str(tmp_path / "ref.pdf"), "-")

@@ -30,7 +30,7 @@ def run_local(plan: Plan, jobs: int, options: dict, pool=None) -> Iterator[dict]
     workers are a PagePool of warm forked processes, each page set in a child of its own
     (`pool`, when the caller started one early; otherwise one is started here), `--jobs 1`
     included, so one page's memory is a worker's peak whatever the number of jobs. A single
-    page, or `--jobs 1` elsewhere, is set in this process."""
+    page, `jobs` 0 (watch), or `--jobs 1` elsewhere, is set in this process."""
     tasks = plan.tasks
     if pool is not None:
         yield from pool.run(plan, options)
