@@ -1,18 +1,28 @@
 """Edition benchmark: a 16-page edition rendered with --jobs 1, --jobs 2 and on a Dask cluster.
 
-    .venv/bin/python bench/bench_edition.py [--pages 16] [--runs 3] [--no-dask]
+    .venv/bin/python bench/bench_edition.py [--pages 16] [--runs 3] [--no-dask] [--no-memory]
 
 Each render is a fresh `typeset render EDITION` process (fonts loaded, previews and preflight
 included: the whole night's work). Prints the median wall times, the ratio jobs 2 / jobs 1, the
 load average before and after (the machine may be shared), whether every output file is the same
-byte for byte across the three ways, and the peak memory of each worker against one page
-rendered alone. Timing lives here, never in the tests.
+byte for byte across the three ways, and memory:
+
+- per page worker, measured from outside (typeset/procmem.py samples /proc every 4 ms during one
+  more render per --jobs, apart from the timed ones): the worker's own VmHWM, the largest VmHWM
+  of the page children it forked, and its *tree's* peak (the worker and its page child together,
+  pages they share counted once: the child's RSS plus the pages only the worker maps);
+- every page of the edition set alone: a fresh process sets exactly that page's job (the same
+  upstream text, PDF, preflight, 50-dpi preview) and nothing else; its peak is the kernel's
+  ru_maxrss of that process (wait4). The biggest of these is "one page's render";
+- the parent (the process that plans and delivers), and `typeset render sample-page.yaml` alone
+  (a page spec: no preview), for reference.
+
+Timing lives here, never in the tests.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
@@ -91,6 +101,104 @@ def control(n: int = 6_000_000, tasks: int = 4) -> float:
     return parallel / serial
 
 
+def tree_memory(ed: Path, out: Path, jobs: int) -> dict:
+    """One render with the process tree sampled from outside: KiB figures per worker."""
+    from typeset.procmem import TreeSampler
+
+    proc = subprocess.Popen([sys.executable, "-m", "typeset", "render", str(ed), "-o", str(out),
+                             "-q", "--jobs", str(jobs)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    with TreeSampler(proc.pid) as sampler:
+        _, status, _ = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"render --jobs {jobs} failed")
+    t = sampler.tree
+    workers = []
+    for w in t.workers():
+        kids = t.children_of(w)
+        workers.append({"own": t.hwm[w], "pages": len(kids),
+                        "child": max((t.hwm[k] for k in kids), default=0),
+                        "tree": t.worker_peak(w)})
+    return {"workers": workers, "parent": t.hwm.get(proc.pid, 0), "samples": t.samples}
+
+
+def pages_alone(ed: Path) -> list[tuple[str, int]]:
+    """(page name, peak KiB) of every page of the edition set alone in a fresh process."""
+    import pickle
+
+    from typeset.edition.plan import plan_edition
+    from typeset.edition.pool import _slim
+    from typeset.edition.run import execute
+    from typeset.edition.spec import load_edition
+
+    plan = plan_edition(load_edition(ed))
+    # the text each continuation takes over, as the edition hands it on
+    done = execute(plan, {"render": False, "preflight": False, "preview_dpi": 0,
+                          "absolute": True}, jobs=1)
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for t in plan.tasks:
+            job = plan.job(t.index, render=True, preflight=True, preview_dpi=50, absolute=True)
+            path = Path(tmp) / f"job-{t.index}.pickle"
+            path.write_bytes(pickle.dumps((job, [_slim(done[d]) for d in t.deps])))
+            peak, status = peak_of([sys.executable, __file__, "--alone", str(path)])
+            if status != 0:
+                raise SystemExit(f"page {t.number} alone failed")
+            out.append((f"{t.number} {t.name}", peak))
+    return out
+
+
+def peak_of(cmd: list[str]) -> tuple[int, int]:
+    """The largest VmHWM (KiB) of a command's processes, read from /proc, and its exit status.
+    (Not wait4's ru_maxrss: the kernel carries the forking parent's high-water mark over exec,
+    so a child of this benchmark, by then large, would report the benchmark's size.)"""
+    from typeset.procmem import TreeSampler
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    with TreeSampler(proc.pid) as sampler:
+        _, status, _ = os.wait4(proc.pid, 0)
+    return max(sampler.tree.hwm.values(), default=0), os.waitstatus_to_exitcode(status)
+
+
+def set_alone(path: str) -> None:
+    """The page-alone process: one page task, nothing else."""
+    import pickle
+
+    job, upstream = pickle.loads(Path(path).read_bytes())
+    from typeset.edition.task import run_page
+
+    out = run_page(job, *upstream)
+    if out["error"]:
+        raise SystemExit(out["error"])
+
+
+def memory(ed: Path, tmp: Path) -> None:
+    mib = 1 / 1024
+    # a render first, untimed: the disk cache then holds every page's segmentations, font
+    # facts, subsets and photo streams, as it does for the timed runs and the runs below
+    subprocess.run([sys.executable, "-m", "typeset", "render", str(ed), "-o", str(tmp / "warm"),
+                    "-q"], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    alone = pages_alone(ed)
+    name, biggest = max(alone, key=lambda x: x[1])
+    print(f"one page set alone (same job, fresh process): {min(a for _, a in alone) * mib:.0f}"
+          f"–{biggest * mib:.0f} MiB; the biggest: page {name}, {biggest * mib:.0f} MiB")
+    cli, _ = peak_of([sys.executable, "-m", "typeset", "render",
+                      str(ROOT / "layouts" / "sample-page.yaml"), "-o", str(tmp / "one"), "-q"])
+    print(f"  (for reference: `typeset render sample-page.yaml`, a page spec with no preview: "
+          f"{cli * mib:.0f} MiB)")
+    for jobs in (1, 2):
+        m = tree_memory(ed, tmp / f"mem{jobs}", jobs)
+        print(f"--jobs {jobs}, measured from /proc ({m['samples']} samples): parent (plans, "
+              f"delivers) {m['parent'] * mib:.0f} MiB")
+        for n, w in enumerate(m["workers"], 1):
+            print(f"  worker {n}: {w['pages']} pages; itself {w['own'] * mib:.0f} MiB; largest "
+                  f"page child {w['child'] * mib:.0f} MiB ({w['child'] / biggest:.2f}× the "
+                  f"biggest page alone); its tree (worker + page child, shared pages once) "
+                  f"{w['tree'] * mib:.0f} MiB ({w['tree'] / biggest:.2f}×)")
+    print("  (the tree is the figure that counts: what the machine holds for one worker at its "
+          "peak; a page child alone is its lower bound)")
+
+
 def files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix != ".json"}
 
@@ -100,7 +208,11 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=16)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--alone", help=argparse.SUPPRESS)   # internal: set one page job alone
     a = ap.parse_args()
+    if a.alone:
+        return set_alone(a.alone)
     print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
           f"{os.getloadavg()[2]:.2f} (1/5/15 min), {os.cpu_count()} cores")
     print(f"control (pure CPU loop, 2 processes / 1): {control():.2f}")
@@ -108,7 +220,7 @@ def main() -> None:
         tmp = Path(tmp)
         ed = make_edition(tmp, a.pages)
         one_page = tmp / "one"
-        single, single_rss = run(["render", str(ROOT / "layouts" / "sample-page.yaml"), "-o",
+        single, _ = run(["render", str(ROOT / "layouts" / "sample-page.yaml"), "-o",
                                   str(one_page), "-q"])
         times: dict[int, list[float]] = {1: [], 2: []}
         cpu: dict[int, list[float]] = {1: [], 2: []}
@@ -122,19 +234,13 @@ def main() -> None:
                       f"(load {os.getloadavg()[0]:.2f})")
         m1, m2 = statistics.median(times[1]), statistics.median(times[2])
         c1, c2 = statistics.median(cpu[1]), statistics.median(cpu[2])
-        print(f"one page alone (sample-page, cold): {single:.1f} s, peak RSS "
-              f"{single_rss / 1024:.0f} MiB")
+        print(f"one page alone (sample-page.yaml, first run): {single:.1f} s")
         print(f"{a.pages} pages --jobs 1: median {m1:.1f} s (min {min(times[1]):.1f}, max "
               f"{max(times[1]):.1f}); {m1 / single:.1f}× one page")
         print(f"{a.pages} pages --jobs 2: median {m2:.1f} s (min {min(times[2]):.1f}, max "
               f"{max(times[2]):.1f}); ratio jobs 2 / jobs 1 = {m2 / m1:.2f} (target ≤ 0.60)")
         print(f"CPU time (all processes): --jobs 1 median {c1:.1f} s, --jobs 2 median {c2:.1f} s "
               f"(×{c2 / c1:.2f}: what the workers cost beyond the pages themselves)")
-        report = json.loads((tmp / "j2" / "bench-edition" / "bench-edition.report.json")
-                            .read_text(encoding="utf-8"))
-        worker_peak = max(p["peak_rss_mib"] for p in report["pages"])
-        print(f"peak RSS per worker (--jobs 2): {worker_peak:.0f} MiB; one page alone "
-              f"{single_rss / 1024:.0f} MiB")
         ref = files(tmp / "j1" / "bench-edition")
         same = ref == files(tmp / "j2" / "bench-edition")
         print(f"--jobs 1 and --jobs 2: {len(ref)} files, identical bytes: {same}")
@@ -148,6 +254,8 @@ def main() -> None:
             same = ref == files(tmp / "dask" / "bench-edition")
             print(f"Dask LocalCluster, 2 worker processes × 1 thread: {t:.1f} s; identical "
                   f"bytes to --jobs 1: {same}")
+        if not a.no_memory:
+            memory(ed, tmp)
     print(f"control (pure CPU loop, 2 processes / 1): {control():.2f}")
     print(f"load after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
           f"{os.getloadavg()[2]:.2f}")

@@ -1,6 +1,6 @@
 """Benchmark: our whole-process render against Typst setting the same text on the same geometry.
 
-    .venv/bin/pip install -e '.[bench]'        # once: the pinned typst package
+    .venv/bin/pip install -e '.[bench]' --config-settings editable_mode=compat   # once: typst
     .venv/bin/python bench/bench_vs_typst.py   # writes bench/results.md and bench/results.json
 
 For the sample page and the lead article: `python -m typeset render SPEC --no-preflight` as a new
@@ -112,6 +112,11 @@ def main() -> None:
     # editable install does not, and with PYTHONDONTWRITEBYTECODE each run would compile them)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "typeset")],
                    stdout=subprocess.DEVNULL, check=True)
+    import site
+    if any(any(Path(d).glob("__editable___typeset_*finder.py")) for d in site.getsitepackages()):
+        print("note: typeset is installed in pip's default editable mode, whose finder costs "
+              "every process ≈ 3 ms at start; scripts/setup.sh installs it with "
+              "--config-settings editable_mode=compat", file=sys.stderr)
 
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     with tempfile.TemporaryDirectory() as tmp:

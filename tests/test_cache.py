@@ -400,3 +400,41 @@ def test_a_jump_cut_reads_word_ends_through_the_segmentation_cache(own_cache):
     segment.release()
     assert _word_ends(atoms) == ends
     assert segment._jieba is None          # a known text: no dictionary loaded
+
+
+def test_character_classes_are_read_from_the_cache_until_the_data_file_changes(
+        own_cache, tmp_path, monkeypatch):
+    """The class members of typeset/data/clreq-classes.yaml come from the cache while the file
+    is unchanged (no YAML parse), equal to a full parse; an edited file is read again."""
+    import yaml
+
+    from typeset.text import classes as C
+
+    data = tmp_path / "clreq-classes.yaml"
+    shutil.copy(C.CLASS_DATA, data)
+    monkeypatch.setattr(C, "CLASS_DATA", data)
+    C._class_members.cache_clear()
+    full = yaml.load(data.read_text("utf-8"), Loader=yaml.SafeLoader)["classes"]
+    want = {name: [m["cp"] for m in entry.get("members", [])] for name, entry in full.items()}
+    try:
+        assert C._class_members() == want
+        C._class_members.cache_clear()
+        parses = []
+        real_load = yaml.load
+        monkeypatch.setattr(yaml, "load", lambda *a, **k: parses.append(1) or real_load(*a, **k))
+        assert C._class_members() == want and not parses      # from the cache
+        entry = own_cache / "clreq-class-members.json"
+        damaged = json.loads(entry.read_bytes())
+        damaged["value"]["stop_marks"] = 5
+        entry.write_text(json.dumps(damaged), "utf-8")
+        C._class_members.cache_clear()
+        assert C._class_members() == want and parses == [1]   # damaged: read again
+        assert json.loads(entry.read_bytes())["value"] == want    # and rewritten
+        parses.clear()
+        text = data.read_text("utf-8").replace("cp: U+3002", "cp: U+3003", 1)
+        data.write_text(text, "utf-8")
+        os.utime(data, ns=(1, 1))
+        C._class_members.cache_clear()
+        assert "U+3003" in C._class_members()["stop_marks"] and parses == [1]
+    finally:
+        C._class_members.cache_clear()

@@ -238,3 +238,48 @@ def test_planted_ragged_line_is_caught(tmp_path):
     ln.width = ln.measure - 6          # a justified line that stops short of the column edge
     rows = [p for p in checks.page_problems(s, result) if p.check == "flush"]
     assert [r.block for r in rows] == ["b"] and rows[0].where.startswith("column 2, line ")
+
+
+def _forget_glyph_boxes():
+    """A new process, as far as the checks' glyph boxes go."""
+    for known in (checks._INK, checks._CBOX, checks._ROUGH, checks._BOXES_LOADED):
+        known.clear()
+    checks._BOXES_NEW.clear()
+
+
+@pytest.mark.parametrize("damage", [None, b"{\"format\": 1, \"key\": [", b"[]"])
+def test_glyph_boxes_from_the_disk_cache_give_the_same_problems(tmp_path, monkeypatch, damage):
+    """The checks' glyph boxes (HarfBuzz control boxes, exact ink) are kept on disk per face: a
+    later run reads them instead of measuring, and finds the same problems; a damaged entry is
+    measured again and rewritten."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    s, result = _good(tmp_path)
+    run = _runs(result, "a")[3]
+    for g in run.glyphs:
+        g.x -= 30                                   # outside
+    ghost = copy.deepcopy(_runs(result, "b")[2])
+    for g in ghost.glyphs:
+        g.x += result.grid.column_x(1) - result.grid.column_x(2) + 3
+    result.page.items.append(ghost)                 # overlap
+    run = next(r for r in _runs(result, "a")[5:] if len(r.glyphs) > 5 and r.role == "body")
+    run.glyphs[3].x -= run.size * 0.6               # touch
+    _forget_glyph_boxes()
+    first = [p.as_dict() for p in checks.page_problems(s, result)]
+    assert {"outside", "overlap", "touch"} <= {p["check"] for p in first}
+    entries = sorted((tmp_path / "xdg" / "typeset" / "ink-boxes").glob("*.json"))
+    assert entries
+    if damage is not None:
+        for e in entries:
+            e.write_bytes(damage)
+    measured = []
+    save = checks.save_glyph_boxes
+    monkeypatch.setattr(checks, "save_glyph_boxes",
+                        lambda faces: measured.append(set(checks._BOXES_NEW)) or save(faces))
+    _forget_glyph_boxes()
+    assert [p.as_dict() for p in checks.page_problems(s, result)] == first
+    assert (measured == [set()]) == (damage is None)     # read, not measured, unless damaged
+    _forget_glyph_boxes()
+    measured.clear()
+    assert [p.as_dict() for p in checks.page_problems(s, result)] == first
+    assert measured == [set()]                            # a damaged entry was rewritten whole
+    _forget_glyph_boxes()

@@ -456,3 +456,68 @@ def test_a_narrow_mark_gets_the_room_its_ink_needs():
                         assert min(left, right) >= NARROW_MARK_CLEARANCE - 2, (role, a.text)
                 assert left >= 0 and right >= 0, (role, a.text, left, right)
     assert seen      # Noto's ／ is drawn full width: at least one mark must have grown
+
+
+# The protected-token pattern as first written, under a global re.I: normalize.py scopes the case
+# folding to the letter classes (a global re.I made the compiler fold each CJK range at start-up).
+_PROTECTED_REFERENCE = (
+    r"(?:[a-z][a-z0-9+.-]*://|www\.)[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’]+"
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+    r"|(?<![A-Za-z0-9])(?:~|\.{1,2})?(?:/[A-Za-z0-9._~%+-]+)+/?"
+    r"|[A-Za-z]:\\[^\s\u3000-\u303f\u4e00-\u9fff]*"
+    r"|\d{1,2}:\d{2}(?::\d{2})?"
+    r"|[vV]?\d+(?:\.\d+){2,}"
+    r"|\d+(?:[.,:]\d+)+"
+    r"|--?[A-Za-z][A-Za-z0-9-]*(?:=[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+)?")
+# ASCII marks and letters, the characters that fold into [a-z] only under re.I (K Kelvin, ſ, ı, İ),
+# full-width letters, CJK and the tokens' own pieces
+_TOKEN_PIECES = (list("aAzZwWvVkKsi.:/\\@~-=_%+,;!?()“”‘’ 0123456789\t　中文，。：ＡａＫ")
+                 + ["\u212a", "\u017f", "\u0131", "\u0130", "://", "www.", "WWW.", "HTTP", "--"])
+
+
+def test_protected_tokens_case_scoped_like_global_ignorecase():
+    import random
+    import re
+
+    from typeset.text.normalize import _PROTECTED_PATTERN, _protected
+
+    ref = re.compile(_PROTECTED_REFERENCE, re.I)
+    full = re.compile(_PROTECTED_PATTERN)
+    rng = random.Random(13)
+    plain = 0
+    for _ in range(20000):
+        s = "".join(rng.choice(_TOKEN_PIECES) for _ in range(rng.randint(1, 24)))
+        want = [m.span() for m in ref.finditer(s)]
+        # the pattern normalize uses for this text (without the wide parts where they cannot
+        # match), and the whole pattern
+        assert [m.span() for m in _protected(s).finditer(s)] == want, s
+        assert [m.span() for m in full.finditer(s)] == want, s
+        plain += _protected(s).pattern != _PROTECTED_PATTERN
+    assert plain > 1000       # both patterns were compared
+    for s in ("\u212aey://x.org", "\u017ftp://例子", "WWW.Example.COM/路径", "V1.2.3", "--Time=5",
+              "\u0130@x.\u0131o", "C:\\Temp\\新", "/Usr/\u212a", "--Time 5 c:\\x"):
+        assert [m.span() for m in _protected(s).finditer(s)] == \
+            [m.span() for m in ref.finditer(s)], s
+
+
+def test_normalize_skips_only_steps_with_nothing_to_change(monkeypatch):
+    """Each normalisation step skips its loop when the text has none of the characters it
+    changes (normalize.py); with every skip turned off the result must be the same."""
+    import random
+    import re
+
+    from typeset.text import normalize as N
+
+    pieces = list("中文的，。：a1Z(（)）<>〈〉\"'“”‘’,:;?!~/－ＡＳ５・•〜―…-.@ \t\u3000\u00a0\n") + \
+        ["...", "--", "――", "http://x.cn/a", "15:30", "1,299", "don't", "3'05''"]
+    rng = random.Random(13)
+    samples = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+    fast = []
+    for s in samples:
+        notices: list[str] = []
+        fast.append((N.normalize(s, notices), notices))
+    monkeypatch.setattr(N, "_any_of", lambda text, chars: True)
+    monkeypatch.setattr(N, "_FOLDABLE", re.compile(""))
+    for s, want in zip(samples, fast):
+        notices = []
+        assert (N.normalize(s, notices), notices) == want, repr(s)

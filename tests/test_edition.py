@@ -488,20 +488,24 @@ def _cut_in_words(story: str, rest: list[dict]) -> tuple[bool, str]:
     return at in ends, para[max(0, at - 6):at] + "|" + para[at:at + 6]
 
 
-def test_a_page_whose_process_dies_takes_no_other_page_with_it(tmp_path, monkeypatch):
+@pytest.mark.parametrize("where", ["page child", "worker"])
+def test_a_page_whose_process_dies_takes_no_other_page_with_it(tmp_path, monkeypatch, where):
+    """A page's child dies (its worker reports it and goes on), or a worker itself dies (it is
+    replaced): either way only that page fails."""
     import os
 
     import typeset.edition.pool as pool
     from typeset.edition import render_edition
 
-    real = pool.run_page
+    name = "run_page" if where == "page child" else "set_in_child"
+    real = getattr(pool, name)
 
     def crashing(job, *upstream):
         if job["number"] == 2:
             os._exit(9)   # as if the OOM killer had struck
         return real(job, *upstream)
 
-    monkeypatch.setattr(pool, "run_page", crashing)
+    monkeypatch.setattr(pool, name, crashing)
     ed = make(tmp_path, [("a", FILLER), ("b", FILLER), ("c", FILLER), ("d", FILLER),
                          ("e", FILLER)])
     res = render_edition(ed, tmp_path / "out", jobs=2, preview_dpi=0)
@@ -511,8 +515,8 @@ def test_a_page_whose_process_dies_takes_no_other_page_with_it(tmp_path, monkeyp
     assert sorted(p.name for p in (tmp_path / "out" / "ed").glob("*.pdf")) == [
         "CSRB-20240102-01.pdf", "CSRB-20240102-03.pdf", "CSRB-20240102-04.pdf",
         "CSRB-20240102-05.pdf", "ed-proof.pdf"]
-    # the lost worker was replaced (else one worker would set all four pages), and no worker
-    # is left running
+    # two workers set the four pages (a lost worker is replaced, else one would set them all),
+    # and no worker is left running
     assert len({o["pid"] for o in res.outcomes if o["pid"]}) == 2
     assert not [p for p in __import__("multiprocessing").active_children()
                 if p.name == "typeset-page-worker"]
@@ -550,8 +554,8 @@ def test_a_worker_reads_the_parents_open_fonts_through_a_file_of_its_own():
 
 
 def test_jobs_2_sets_the_pages_on_two_warm_workers(tmp_path):
-    """A worker keeps its fonts and caches from page to page: four pages, two processes (not
-    one fresh process per page), and not the parent."""
+    """Four pages, two workers (each sets its pages in children forked from its warm state; an
+    outcome names the worker), and not the parent."""
     import os
 
     from typeset.edition import render_edition
@@ -610,6 +614,9 @@ def test_watch_re_renders_an_edition_after_a_page_file_changes(tmp_path):
     assert len(results) == 2 and all(e is None for _, e in results), results
     assert all(len(r.outcomes) == 4 and not any(o["error"] for o in r.outcomes)
                for r, _ in results)
+    # set in the watching process, which keeps what it learned between renders (not in page
+    # workers, whose children exit after each page)
+    assert {o["pid"] for r, _ in results for o in r.outcomes} == {__import__("os").getpid()}
     front = run_tool("pdftotext", str(results[1][0].folder / "SYRB2024010201.pdf"), "-")
     assert "贺电！" in front and "贺电！" not in run_tool(        # the edit, and only after it
         "pdftotext", str(tmp_path / "ref.pdf"), "-")

@@ -180,3 +180,73 @@ def test_cjk_latin_gap_is_a_setting():
     assert width(0.5) == pytest.approx(2 + latin + 2 * 0.5, abs=0.01)
     # the default is a quarter em on each side of the Latin word
     assert natural("用iPhone拍") == pytest.approx(2 + latin + 2 * 0.25, abs=0.01)
+
+
+@pytest.mark.parametrize("punct", ["quanjiao", "kaiming", "banjiao"])
+def test_atomize_builds_han_atoms_as_make_atom_does(punct):
+    """atomize makes the atom of a single Han character directly (atoms.han_atom); it must be
+    what make_atom makes of it, whatever the settings and neighbours."""
+    from typeset.text.atoms import Settings, han_atom, make_atom
+
+    chain = FontBook(DEFAULT_ROLES).chain("body")
+    settings = Settings(punct_style=punct, indent=0)
+    text = "共建美好家园，〇々㐀𠀀가あア中（国）！"
+    seen = 0
+    for i, ch in enumerate(text):
+        if C.char_class(ch) != C.HAN:
+            continue
+        seen += 1
+        prev, nxt = text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else ""
+        assert han_atom(ch, "kai", 7) == make_atom(ch, prev, nxt, "kai", 7, chain, settings,
+                                                   chain.has)
+    assert seen >= 10
+
+
+@pytest.mark.parametrize("level", ["basic", "gb", "strict"])
+def test_prepare_han_pair_shortcut_is_the_general_case(level, monkeypatch):
+    """prepare() fills the junction, gap and break tables of two Han characters directly; with
+    the shortcut off it must build the same Prepared paragraph."""
+    import random
+
+    from typeset.text import linebreak as L
+    from typeset.text.atoms import Settings, atomize
+
+    book = FontBook(DEFAULT_ROLES)
+    pieces = list("中国人民共和国，。、；：？！“”‘’（）《》…—·／ 々〇") + \
+        ["2026年", "14.29万户", "iPhone 15", "3.5 GB", "COVID-19", "http://x.cn/a", "——", "……"]
+    rng = random.Random(13)
+    for punct in ("quanjiao", "kaiming", "banjiao"):
+        settings = Settings(level=level, punct_style=punct)
+        for _ in range(60):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+            atoms = atomize([(text, "body")], book.chain, settings)
+            monkeypatch.setattr(L, "_HAN_PAIRS", True)
+            fast = L.prepare(atoms, settings)
+            monkeypatch.setattr(L, "_HAN_PAIRS", False)
+            assert fast == L.prepare(atoms, settings), text
+
+
+def test_composer_settings_follow_the_text_settings():
+    """Composer.settings is made once per set of values (compose._settings): a changed text
+    setting gives the new Settings, equal to those built directly."""
+    from typeset.text.atoms import Settings
+
+    comp = Composer(FontBook(DEFAULT_ROLES), TextSpec())
+    assert comp.settings() == Settings() and comp.settings(False) == Settings(indent=0)
+    comp.text.indent, comp.text.kinsoku, comp.text.cjk_latin_gap = 3.0, "strict", 0.5
+    assert comp.settings() == Settings(level="strict", cjk_latin_gap=500, indent=3000)
+    comp.text.compress_stops = False
+    assert comp.settings().compress_stops is False
+
+
+def test_flow_slots_follow_the_frames():
+    """Flow.slot maps flow line k to its frame and grid line (looked up per line, not searched)."""
+    from typeset.layout.flow import Flow, Frame
+
+    frames = [Frame(10, 100, 1, 3), Frame(120, 100, 5, 0), Frame(230, 80, 2, 4), Frame(320, 60, 1, 1)]
+    flow = Flow(frames, 10.0)
+    want = [(0, 1, 10), (0, 2, 10), (0, 3, 10), (1, 2, 230), (1, 3, 230), (1, 4, 230), (1, 5, 230),
+            (2, 1, 320)]
+    assert [(s.frame, s.line, s.x) for s in map(flow.slot, range(flow.total))] == want
+    assert flow.slot(flow.total) is None and flow.left_in_frame(4) == 3
+    assert flow.next_frame_start(2) == 3 and flow.at_frame_top(3) and not flow.at_frame_top(4)

@@ -35,7 +35,9 @@ def test_killed_render_leaves_the_previous_pdf_untouched(tmp_path):
     new = (reference / "sample-page.pdf").read_bytes()
     assert new != previous
     outcomes = set()
-    for delay in (0.3, 0.8, 1.2, 1.6, 2.0, 2.4):
+    # from before the PDF can be written (a warm render of the sample page now takes about
+    # 0.3 s in all) to after it is
+    for delay in (0.05, 0.15, 0.3, 0.8, 1.2, 1.6, 2.0, 2.4):
         proc = subprocess.Popen([sys.executable, "-m", "typeset", "render", str(spec), "-o",
                                  str(out), "-q", "--no-preflight"])
         time.sleep(delay)
@@ -159,3 +161,24 @@ def test_rare_characters_use_a_fallback_font_or_the_missing_mark(tmp_path):
     assert unknown in text        # drawn as 〓, but copy and search still give the character
     fonts = run_tool("pdffonts", str(tmp_path / "out" / "page.pdf"))
     assert "HanaMinB" in fonts
+
+
+def test_atomic_write_names_an_anonymous_file_only_when_complete(tmp_path, monkeypatch):
+    """On Linux write_atomic fills a nameless O_TMPFILE and links it under a temporary name only
+    when it is whole (atomic._link_fd): the link must work, or every write would silently take
+    the named-temporary-file path that a kill can leave behind."""
+    import os
+
+    from typeset import atomic
+
+    links = []
+    real = atomic._link_fd
+    monkeypatch.setattr(atomic, "_link_fd", lambda fd, name: links.append(real(fd, name)) or
+                        links[-1])
+    target = tmp_path / "page.pdf"
+    atomic.write_atomic(target, b"%PDF-1.4 first")
+    atomic.write_atomic(target, b"%PDF-1.4 second")
+    assert target.read_bytes() == b"%PDF-1.4 second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.pdf"]
+    if hasattr(os, "O_TMPFILE"):
+        assert links == [True, True]

@@ -81,6 +81,13 @@ def test_incremental_rerenders_give_the_bytes_of_a_cold_render(renderer, tmp_pat
         # must come from the alternate one
         ("two of another missing character in the lead again",
          lambda: _edit(lead, "晌午刚过", f"晌午刚{twice}过")),
+        # no new text, but 〓 now stands for the first missing character most often: the
+        # ToUnicode the kept glyph counts (render/pdf.py _Tally) gave is made again
+        ("two more of the first missing character in the lead",
+         lambda: _edit(lead, f"晌午刚{twice}过", f"晌午刚{twice}过{NO_FONT * 2}")),
+        ("a character used nowhere else on the page, in the lead",
+         lambda: _edit(lead, "晌午", "晌彧午")),
+        ("and out again: its glyph leaves the subset", lambda: _edit(lead, "晌彧午", "晌午")),
         ("the photo's caption", lambda: _edit(content / "photo-concert.md", "。", "！")),
         ("the photo replaced under its name",
          lambda: Image.open(photo).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(photo,

@@ -105,6 +105,66 @@ _INK: dict = {}    # (face key, gid) → exact ink extent (outline bounds); cach
 _CBOX: dict = {}   # (face key, gid) → HarfBuzz control box, which always contains the ink
 _GLYPH_SETS: dict = {}   # face key → fontTools glyph set (building one parses the CFF index)
 
+# Both kinds of box are also kept on disk per face (typeset/cache.py), keyed by the font file
+# (path, size, mtime), the face index and the versions of HarfBuzz and fontTools that measured
+# them: a warm run of the sample page asks HarfBuzz for ≈ 1,250 control boxes and draws ≈ 50
+# outlines into fontTools' BoundsPen (≈ 25 ms) otherwise. The stored numbers are the measured
+# floats (JSON keeps them exactly), so the checks' results are the same either way.
+BOXES_VERSION = 1
+_BOXES_LOADED: dict = {}   # face key → (cache entry name, key) or None (no disk entry)
+_BOXES_NEW: set = set()    # face keys with boxes measured since they were loaded or saved
+
+
+def _boxes_entry(face):
+    """(cache entry name, key) of a face's glyph boxes; None for a face without a font file."""
+    ref = getattr(face, "ref", None)
+    if ref is None or getattr(face, "hb_font", None) is None:
+        return None
+    from typeset import cache
+
+    file_key = cache.file_key(ref.path)
+    if file_key is None:
+        return None
+    return (f"ink-boxes/{face.key}.json",
+            [BOXES_VERSION, file_key, ref.index, cache.module_key("uharfbuzz"),
+             cache.module_key("fontTools")])
+
+
+def _load_boxes(face) -> None:
+    """Fill the process's box caches for `face` from the disk cache (once per face)."""
+    if face.key in _BOXES_LOADED:
+        return
+    entry = _boxes_entry(face)
+    _BOXES_LOADED[face.key] = None
+    if entry is None:
+        return
+    from typeset import cache
+
+    stored = cache.load(*entry)
+    try:
+        rough = _ROUGH.setdefault(face.key, {})
+        for kind, known in (("rough", _CBOX), ("ink", _INK)):
+            for gid, box in stored[kind].items() if isinstance(stored, dict) else ():
+                box = None if box is None else (float(box[0]), float(box[1]))
+                known.setdefault((face.key, int(gid)), box)
+                if kind == "rough":
+                    rough.setdefault(int(gid), box)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        _BOXES_NEW.add(face.key)   # a damaged entry: measure what is missing, then rewrite it
+    _BOXES_LOADED[face.key] = entry
+
+
+def save_glyph_boxes(faces) -> None:
+    """Write back the glyph boxes of each face that the checks measured anew in this run."""
+    from typeset import cache
+
+    for fk in {f.key for f in faces.values()} & _BOXES_NEW:
+        entry = _BOXES_LOADED.get(fk)
+        if entry:
+            cache.store(*entry, {"rough": {str(g): b for (k, g), b in _CBOX.items() if k == fk},
+                                 "ink": {str(g): b for (k, g), b in _INK.items() if k == fk}})
+        _BOXES_NEW.discard(fk)
+
 
 def _ink_box(face, gid: int, cache: dict | None = None, rough: bool = False
              ) -> tuple[float, float] | None:
@@ -112,6 +172,8 @@ def _ink_box(face, gid: int, cache: dict | None = None, rough: bool = False
     glyph extents (fast; the box of the outline's control points, never smaller than the ink),
     good for ruling a glyph out; otherwise the exact bounds of the outline (fontTools)."""
     key = (face.key, gid)
+    if face.key not in _BOXES_LOADED:
+        _load_boxes(face)
     scale = 1000 / face.upem
     hb_font = getattr(face, "hb_font", None)
     if rough and hb_font is not None:
@@ -120,6 +182,7 @@ def _ink_box(face, gid: int, cache: dict | None = None, rough: bool = False
             _CBOX[key] = (None if ext is None or (ext.width == 0 and ext.height == 0) else
                           (ext.x_bearing * scale, (ext.x_bearing + ext.width) * scale))
             _rough_boxes(face)[gid] = _CBOX[key]
+            _BOXES_NEW.add(face.key)
         return _CBOX[key]
     if key not in _INK:
         from fontTools.pens.boundsPen import BoundsPen
@@ -136,6 +199,7 @@ def _ink_box(face, gid: int, cache: dict | None = None, rough: bool = False
             pen = BoundsPen(glyphs)
             glyphs[face.font.getGlyphName(gid)].draw(pen)
         _INK[key] = None if pen.bounds is None else (pen.bounds[0] * scale, pen.bounds[2] * scale)
+        _BOXES_NEW.add(face.key)
     return _INK[key]
 
 
@@ -146,16 +210,9 @@ def _rough_boxes(face) -> dict:
     """The control boxes of `face` known so far, gid → box (fill with _ink_box(rough=True))."""
     boxes = _ROUGH.get(face.key)
     if boxes is None:
-        boxes = _ROUGH[face.key] = {}
+        _load_boxes(face)
+        boxes = _ROUGH.setdefault(face.key, {})
     return boxes
-
-
-def _rough_box(face, gid: int, boxes: dict):
-    """_ink_box(face, gid, rough=True) through the face's dict of known boxes."""
-    try:
-        return boxes[gid]
-    except KeyError:
-        return _ink_box(face, gid, rough=True)
 
 
 def glyph_touch_problems(page: D.Page, faces: dict, min_gap: float = 0.05) -> list[str]:
@@ -266,13 +323,21 @@ def line_problems(page: D.Page, grid: Grid) -> list[Problem]:
 
 
 def _run_boxes(page: D.Page):
-    """(owner, x0, y0, x1, y1, text) of every glyph run, advance boxes by the em square."""
+    """(owner, x0, y0, x1, y1, run) of every glyph run, advance boxes by the em square."""
     for it in page.items:
         if isinstance(it, D.GlyphRun) and it.glyphs:
             x0 = it.glyphs[0].x
             x1 = it.glyphs[-1].x + it.size
             yield (it.owner, x0, it.y - BASELINE_RATIO * it.size, x1,
-                   it.y + (1 - BASELINE_RATIO) * it.size, "".join(g.text for g in it.glyphs), it)
+                   it.y + (1 - BASELINE_RATIO) * it.size, it)
+
+
+def _run_text(run) -> str:
+    """The text of a glyph run (joined only for a problem's message)."""
+    return run if isinstance(run, str) else "".join(g.text for g in run.glyphs)
+
+
+_UNKNOWN = object()   # a glyph whose box is not known yet
 
 
 def _ink_extent(run: D.GlyphRun, faces: dict, rough: bool = False) -> tuple[float, float] | None:
@@ -283,14 +348,22 @@ def _ink_extent(run: D.GlyphRun, faces: dict, rough: bool = False) -> tuple[floa
         return run.glyphs[0].x, run.glyphs[-1].x + run.size
     left = right = None
     boxes = _rough_boxes(face) if rough and getattr(face, "hb_font", None) is not None else None
+    size = run.size
     for g in run.glyphs:
-        box = _rough_box(face, g.gid, boxes) if boxes is not None else \
-            _ink_box(face, g.gid, rough=rough)
+        # the face's dict of known control boxes first (most glyphs), else measured
+        box = _UNKNOWN if boxes is None else boxes.get(g.gid, _UNKNOWN)
+        if box is _UNKNOWN:
+            box = _ink_box(face, g.gid, rough=rough)
         if box is None:
             continue
-        gl, gr = g.x + box[0] * run.size / 1000, g.x + box[1] * run.size / 1000
-        left = gl if left is None else min(left, gl)
-        right = gr if right is None else max(right, gr)
+        gl, gr = g.x + box[0] * size / 1000, g.x + box[1] * size / 1000
+        if left is None:
+            left, right = gl, gr
+        else:            # min() and max(), without two calls a glyph
+            if gl < left:
+                left = gl
+            if gr > right:
+                right = gr
     return None if left is None else (left, right)
 
 
@@ -298,7 +371,7 @@ def outside_problems(page: D.Page, grid: Grid, spec, skip: set, faces: dict) -> 
     """Ink of text outside its block's rectangle (the page header may use the margin)."""
     rects = _block_rects(spec, grid)
     out, seen = [], set()
-    for owner, x0, y0, x1, y1, text, run in _run_boxes(page):
+    for owner, x0, y0, x1, y1, run in _run_boxes(page):
         if owner not in rects:
             continue
         ink = _ink_extent(run, faces, rough=True)
@@ -320,7 +393,7 @@ def outside_problems(page: D.Page, grid: Grid, spec, skip: set, faces: dict) -> 
         side = ("left" if x0 < r[0] - t else "right" if x1 > r[2] + t else
                 "top" if y0 < r[1] else "bottom")
         out.append(Problem("outside", owner, grid_position(grid, max(x0, grid.left), y0),
-                           f"text crosses the block's {side} edge: {text[:20]}",
+                           f"text crosses the block's {side} edge: {_run_text(run)[:20]}",
                            "give the block more room or less text"))
     return out
 
@@ -328,8 +401,8 @@ def outside_problems(page: D.Page, grid: Grid, spec, skip: set, faces: dict) -> 
 def overlap_rows(page: D.Page, grid: Grid, skip: set) -> list[Problem]:
     """Text lines or photos of different blocks (or two lines of one) drawn over each other."""
     boxes = []
-    for owner, x0, y0, x1, y1, text, run in _run_boxes(page):
-        boxes.append((owner, x0, y0, x1, y1, text, round(run.y, 1)))
+    for owner, x0, y0, x1, y1, run in _run_boxes(page):
+        boxes.append((owner, x0, y0, x1, y1, run, round(run.y, 1)))
     for it in page.items:
         if isinstance(it, D.Image):
             boxes.append((it.owner, it.x, it.y, it.x + it.w, it.y + it.h, "photo", None))
@@ -350,7 +423,8 @@ def overlap_rows(page: D.Page, grid: Grid, skip: set) -> list[Problem]:
                 continue
             seen.add(pair)
             out.append(Problem("overlap", a[0], grid_position(grid, max(a[1], b[1]), max(a[2], b[2])),
-                               f"'{a[5][:12]}' ({a[0]}) overlaps '{b[5][:12]}' ({b[0]})",
+                               f"'{_run_text(a[5])[:12]}' ({a[0]}) overlaps "
+                               f"'{_run_text(b[5])[:12]}' ({b[0]})",
                                "move or shrink one of the blocks"))
     return out
 
@@ -379,19 +453,20 @@ def touch_rows(page: D.Page, grid: Grid, faces: dict, skip: set) -> list[Problem
         boxes = _rough_boxes(face) if getattr(face, "hb_font", None) is not None else None
         prev = None
         for g in it.glyphs:
-            box = _rough_box(face, g.gid, boxes) if boxes is not None else \
-                _ink_box(face, g.gid, rough=True)
+            box = _UNKNOWN if boxes is None else boxes.get(g.gid, _UNKNOWN)
+            if box is _UNKNOWN:
+                box = _ink_box(face, g.gid, rough=True)
             if box is None:
                 continue
-            if prev is not None and g.text.strip():
+            # the control boxes come close (tested first: rarely true, and the cheapest)
+            if prev is not None and g.x + box[0] * it.size / 1000 - (
+                    prev[0].x + prev[1][1] * it.size / 1000) < 0.05 and g.text.strip():
                 pg, pbox = prev
-                if (pg.text in JOINED and g.text in JOINED) or (_latin(pg.text) and _latin(g.text)):
-                    # the two halves of a 破折号 join on purpose; inside a Latin run the font's
-                    # own shaping decides (f and i, r and / may touch by design)
-                    prev = (g, box)
-                    continue
-                if g.x + box[0] * it.size / 1000 - (pg.x + pbox[1] * it.size / 1000) < 0.05:
-                    # the control boxes come close: measure the real ink
+                # the two halves of a 破折号 join on purpose; inside a Latin run the font's own
+                # shaping decides (f and i, r and / may touch by design)
+                if not ((pg.text in JOINED and g.text in JOINED)
+                        or (_latin(pg.text) and _latin(g.text))):
+                    # measure the real ink
                     a, b = _ink_box(face, pg.gid), _ink_box(face, g.gid)
                     gap = (g.x + b[0] * it.size / 1000) - (pg.x + a[1] * it.size / 1000)
                     if gap < 0.05:
@@ -416,7 +491,7 @@ def _squash(text: str, normalized: dict | None = None) -> str:
         from typeset.text.normalize import normalize
 
         done = normalize(text)
-    return "".join(ch for ch in done[0] if not ch.isspace())
+    return "".join(done[0].split())   # str.split() splits at exactly the str.isspace() characters
 
 
 def expected_texts(block) -> list[tuple[str, str]]:
@@ -510,4 +585,5 @@ def page_problems(spec, result) -> list[Problem]:
     lines = {b.id: b.line for b in spec.blocks}
     for r in rows:
         r.spec_line = lines.get(r.block, 0)
+    save_glyph_boxes(result.faces)
     return rows

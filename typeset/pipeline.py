@@ -107,6 +107,14 @@ def render(spec_path: Path, out_dir: Path, progress=None, preflight: bool | None
 
 def _render(spec_path: Path, out_dir: Path, progress, preflight: bool | None,
             memo=None) -> RenderResult:
+    from typeset.render.prefetch import prefetching
+
+    with prefetching():     # photos encoded while the page is laid out (render/prefetch.py)
+        return _write(spec_path, out_dir, progress, preflight, memo)
+
+
+def _write(spec_path: Path, out_dir: Path, progress, preflight: bool | None,
+           memo=None) -> RenderResult:
     spec, result = build(spec_path, progress, memo)
     from typeset.text.segment import release
 

@@ -40,11 +40,14 @@ class Store:
         self._d.clear()
 
 
-# (Encoded photos, font subsets and photo checks are kept on disk for every command:
+# (Encoded photos, font subsets and photo checks are also kept on disk for every command:
 # render/streamcache.py, cache.py.)
 YAML = Store("parsed YAML")          # spec, roles and front matter text → parsed mapping
 RUNS = Store("drawn glyph runs")      # id(run) → the run, its content-stream operators
-LIMITS = {YAML: 256, RUNS: 4000}
+LITERALS = Store("glyph run operators")  # a run's content → its content-stream operators
+TALLIES = Store("glyph tallies")      # (PDF name, face key) → the glyphs its runs use (pdf.py)
+PHOTOS = Store("encoded photos")      # a photo's stream cache key → its encoded samples
+LIMITS = {YAML: 256, RUNS: 4000, LITERALS: 4000, TALLIES: 128, PHOTOS: 8}
 
 
 def enable(on: bool = True) -> None:

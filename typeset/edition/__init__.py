@@ -28,7 +28,9 @@ def render_edition(path: Path, out_dir: Path | None, jobs: int = 1, scheduler: s
                    progress_stream=None) -> EditionResult:
     """Plan, run and deliver an edition. Bad input (edition, page specs, jumps, an unreachable
     scheduler) raises InputError before anything is written; a page that fails while being set
-    is reported in the result and the other pages go on."""
+    is reported in the result and the other pages go on. `jobs`: worker processes (on Linux even
+    1: a worker that sets each page in a child of its own); 0 sets the pages in this process,
+    for watch, which keeps what it learned from one render to the next."""
     from typeset.edition.run import uses_pool
     from typeset.edition.spec import load_edition
 

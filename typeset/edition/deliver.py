@@ -4,6 +4,7 @@ edition for the editors, page previews, and the edition report (table and JSON).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from typeset.atomic import write_atomic
@@ -15,11 +16,16 @@ def out_folder(plan: Plan, out_dir: Path) -> Path:
 
 
 def write_page(outcome: dict, folder: Path) -> None:
-    """The page's PDF and preview, each written atomically (called as each page finishes)."""
+    """The page's PDF and preview, each written atomically (called as each page finishes). The
+    outcome then holds the PDF's path instead of its bytes, and no preview: the process that
+    delivers an edition need not keep every page in memory."""
     if outcome.get("pdf"):
-        write_atomic(folder / outcome["file_name"], outcome["pdf"])
+        path = folder / outcome["file_name"]
+        write_atomic(path, outcome["pdf"])
+        outcome["pdf"] = path
     if outcome.get("png"):
         write_atomic(folder / (Path(outcome["file_name"]).stem + ".png"), outcome["png"])
+        outcome["png"] = None
 
 
 def write_proof(plan: Plan, outcomes: list[dict], folder: Path) -> Path | None:
@@ -34,7 +40,7 @@ def write_proof(plan: Plan, outcomes: list[dict], folder: Path) -> Path | None:
     proof = pikepdf.new()
     sources = []
     for o in parts:
-        src = pikepdf.open(io.BytesIO(o["pdf"]))
+        src = pikepdf.open(o["pdf"] if isinstance(o["pdf"], Path) else io.BytesIO(o["pdf"]))
         sources.append(src)
         proof.pages.extend(src.pages)
     ed = plan.edition
@@ -42,17 +48,20 @@ def write_proof(plan: Plan, outcomes: list[dict], folder: Path) -> Path | None:
     with proof.open_metadata(set_pikepdf_as_editor=False) as meta:
         meta["dc:title"] = title
     proof.docinfo["/Title"] = title
-    buf = io.BytesIO()
+    path = folder / f"{ed.name}-proof.pdf"
+    tmp = folder / f".{path.name}.tmp"
     # deterministic: fixed document ID, no timestamps added by pikepdf. The pages' streams are
     # copied as they are (qpdf's default decodes and re-compresses every Flate stream, photos
     # too: 1.1 s of a 16-page edition, after the last page); the XMP stays unfiltered, as
-    # PDF/A asks of metadata
-    proof.save(buf, deterministic_id=True, compress_streams=False,
-               stream_decode_level=pikepdf.StreamDecodeLevel.none)
-    for s in sources:
-        s.close()
-    path = folder / f"{ed.name}-proof.pdf"
-    write_atomic(path, buf.getvalue())
+    # PDF/A asks of metadata. Written straight to a file, renamed when whole.
+    try:
+        proof.save(tmp, deterministic_id=True, compress_streams=False,
+                   stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        for s in sources:
+            s.close()
     return path
 
 

@@ -1,46 +1,84 @@
 """Warm page workers for `--jobs N` on Linux: N long-lived processes that set page after page.
 
 The pool is forked early, from a parent that has read only the edition file (not the page specs,
-not the fonts), so a worker starts small; each worker then keeps its fonts, glyph and shaping
-caches warm across the pages it sets (a page in a fresh process costs two to three times a page
-in a warm one). While the workers warm up, the parent plans the edition.
+not the fonts), so a worker starts small; each worker imports the pipeline once (while the
+parent plans the edition) and then sets every page it is sent in a child of its own, forked
+from that warm state: the child sets one page, sends the outcome and exits. So a page costs no
+interpreter start and no imports, and a worker's memory never grows with the pages it has set:
+its peak is that of one page (a page's fonts, glyph and shaping caches leave with its child).
 
-A page whose worker dies (a crash, the OOM killer) is reported failed and only that page: the
-worker is replaced by a fresh fork and the other pages go on. A page is handed out only when the
-pages it waits for (the earlier parts of its jumps) are done, so the jump graph holds.
+A page whose child or worker dies (a crash, the OOM killer) is reported failed and only that
+page: the worker reports its child's end, a lost worker is replaced by a fresh fork, and the
+other pages go on. A page is handed out only when the pages it waits for (the earlier parts of
+its jumps) are done, so the jump graph holds.
 """
 
 from __future__ import annotations
 
 import gc
 import multiprocessing as mp
+import os
+import pickle
+import signal
 from dataclasses import dataclass
 from typing import Iterator
 
-from typeset.edition.task import lost_outcome, run_page
+from typeset.edition.task import failed_outcome, lost_outcome, run_page
+
+# process titles (what `ps -o comm` and `top` show; at most 15 bytes): a worker, and the child it
+# forks for each page
+WORKER_TITLE = "typeset-worker"
+PAGE_TITLE = "typeset-page"
 
 
 def warm_up() -> None:
-    """What every page needs before its first line, done by a new worker while the parent plans:
-    the pipeline's imports. (Fonts open with the first page: loading every face of the edition up
-    front costs memory a page never uses; the word segmenter's dictionary, ≈ 30 MiB, loads only
-    when a segmentation is not in the disk cache, and is let go after each page.)"""
+    """What every page needs before its first line, done once by a new worker while the parent
+    plans: the imports of the whole page task (setting, checks, PDF, preflight, preview), which
+    each page's child then shares. (Fonts open in each page's child, and the word segmenter's
+    dictionary, ≈ 30 MiB, loads only when a segmentation is not in the disk cache: they go with
+    the child.)"""
+    import typeset.checks  # noqa: F401
+    import typeset.edition.plan  # noqa: F401
     import typeset.layout.elements  # noqa: F401
+    import typeset.layout.jump  # noqa: F401
     import typeset.layout.page  # noqa: F401
+    import typeset.pipeline  # noqa: F401
+    import typeset.prepress.icc  # noqa: F401
     import typeset.prepress.preflight  # noqa: F401
     import typeset.render.pdf  # noqa: F401
-    import typeset.review.raster  # noqa: F401
-    import typeset.pipeline  # noqa: F401
     import typeset.report  # noqa: F401
+    import typeset.reuse  # noqa: F401
+    import typeset.review.raster  # noqa: F401
+    import typeset.spec.merge  # noqa: F401
+    import typeset.text.segment  # noqa: F401
+    from fontTools.pens.boundsPen import BoundsPen  # noqa: F401 — the page checks' ink boxes
+    from PIL import Image
+
+    Image.init()   # the image plugins (JPEG in, PNG out), which PIL loads on first use
+    import pypdfium2  # noqa: F401 — the preview's renderer
+    # tables every page reads: the character classes, the English hyphenation dictionaries,
+    # the installed fonts (fontconfig's list, from the disk cache)
+    from typeset.font.face import installed_faces
+    from typeset.text.atoms import _hyphenator, _short_hyphenator
+    from typeset.text.classes import class_table
+
+    class_table()
+    _hyphenator()
+    _short_hyphenator()
+    installed_faces()
 
 
 def _serve(conn, fonts: list) -> None:
-    """A worker's life: warm up, then set each page it is sent until told to stop."""
+    """A worker's life: warm up, then set each page it is sent in a child of its own, until told
+    to stop."""
+    _prctl(15, WORKER_TITLE.encode())   # 15: PR_SET_NAME
     fresh_fonts(fonts)
     try:
         warm_up()
     except Exception:  # noqa: BLE001 — the first page will meet (and report) the same problem
         pass
+    gc.collect()
+    gc.freeze()   # the warm state: a child's collector never walks (and so never copies) it
     while True:
         try:
             msg = conn.recv()
@@ -49,24 +87,50 @@ def _serve(conn, fonts: list) -> None:
         if msg is None:
             break
         job, upstream = msg
-        conn.send(run_page(job, *upstream))   # run_page never raises
-        between_pages()
+        conn.send_bytes(set_in_child(job, upstream))   # the parent's recv() unpickles it
     conn.close()
 
 
-def between_pages() -> None:
-    """Give back what the page that was just set no longer needs, so a worker's peak stays that
-    of its biggest page rather than growing with every page it sets: the segmenter's dictionary
-    (results stay cached), the page's garbage cycles, and free heap the C allocator keeps
-    (glibc's malloc_trim; nothing elsewhere)."""
-    from typeset.text.segment import release
+def set_in_child(job: dict, upstream: list) -> bytes:
+    """Set one page in a child forked from this process; return its pickled outcome. The child
+    exits when the page is done, so whatever the page loaded (fonts, glyph and shaping caches,
+    the segmenter's dictionary, the heap it fragmented) goes with it. A child that dies, or
+    ends without a whole outcome, fails its page only."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # the child: never return into the worker's loop
+        code = 70
+        try:
+            os.close(read)
+            _prctl(15, PAGE_TITLE.encode())
+            _prctl(1, signal.SIGKILL)   # 1: PR_SET_PDEATHSIG: killed if its worker dies, so a
+            #                              killed pool leaves no page half set in the background
+            out = run_page(job, *upstream)   # never raises
+            out["pid"] = os.getppid()   # the worker that set it (the child is one of many)
+            with open(write, "wb") as f:
+                f.write(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    with open(read, "rb") as f:
+        data = f.read()
+    _, status = os.waitpid(pid, 0)
+    if status == 0:
+        return data
+    if os.WIFSIGNALED(status):
+        why = f"its process was killed by signal {os.WTERMSIG(status)}"
+    else:
+        why = f"its process ended with exit code {os.waitstatus_to_exitcode(status)}"
+    return pickle.dumps(failed_outcome(job, why))
 
-    release()
-    gc.collect()
+
+def _prctl(option: int, arg) -> None:
+    """Linux's prctl(2), where there is one."""
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        ctypes.CDLL(None).prctl(option, arg, 0, 0, 0)
     except (OSError, AttributeError):
         pass
 

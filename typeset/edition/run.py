@@ -26,24 +26,26 @@ def default_jobs() -> int:
 
 
 def run_local(plan: Plan, jobs: int, options: dict, pool=None) -> Iterator[dict]:
-    """Yield page outcomes as they finish, with up to `jobs` worker processes (1: this one).
-    On Linux the workers are a PagePool of warm forked processes (`pool`, when the caller
-    started one early; otherwise one is started here)."""
+    """Yield page outcomes as they finish, with up to `jobs` worker processes. On Linux the
+    workers are a PagePool of warm forked processes, each page set in a child of its own
+    (`pool`, when the caller started one early; otherwise one is started here), `--jobs 1`
+    included, so one page's memory is a worker's peak whatever the number of jobs. A single
+    page, `jobs` 0 (watch), or `--jobs 1` elsewhere, is set in this process."""
     tasks = plan.tasks
+    if pool is not None:
+        yield from pool.run(plan, options)
+        return
+    if uses_pool(jobs, len(tasks), None):
+        from typeset.edition.pool import PagePool
+
+        with PagePool(min(jobs, len(tasks))) as own:
+            yield from own.run(plan, options)
+        return
     if jobs <= 1 or len(tasks) == 1:
         done: dict[int, dict] = {}
         for t in tasks:   # page order respects every jump (jumps run forward)
             done[t.index] = run_page(plan.job(t.index, **options), *(done[d] for d in t.deps))
             yield done[t.index]
-        return
-    if sys.platform == "linux":
-        from typeset.edition.pool import PagePool
-
-        if pool is not None:
-            yield from pool.run(plan, options)
-        else:
-            with PagePool(min(jobs, len(tasks))) as own:
-                yield from own.run(plan, options)
         return
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -71,8 +73,10 @@ def run_local(plan: Plan, jobs: int, options: dict, pool=None) -> Iterator[dict]
 
 
 def uses_pool(jobs: int, pages: int, scheduler: str | None) -> bool:
-    """Whether render_edition should start a PagePool (before planning, so it forks small)."""
-    return scheduler is None and jobs > 1 and pages > 1 and sys.platform == "linux"
+    """Whether render_edition should start a PagePool (before planning, so it forks small):
+    on Linux, for more than one page, whatever the number of jobs (`--jobs 1` sets its pages
+    in one worker, as `--jobs 2` does in two, so the two are alike in memory and speed)."""
+    return scheduler is None and jobs >= 1 and pages > 1 and sys.platform == "linux"
 
 
 def connect(address: str, timeout: float):

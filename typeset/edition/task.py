@@ -108,7 +108,13 @@ def _run(job: dict, upstream: tuple, out: dict) -> None:
 def lost_outcome(plan, i: int, exc: BaseException) -> dict:
     """The outcome of a page whose worker was lost (the process died, a Dask worker vanished)."""
     t = plan.tasks[i]
-    return {"index": i, "number": t.number, "name": t.name, "file_name": t.file_name,
-            "pdf": None, "png": None, "report": None, "rest": {}, "seconds": 0.0,
-            "peak_rss_mib": None, "pid": None, "error_kind": "internal",
-            "error": f"the worker running this page failed: {type(exc).__name__}: {exc}"}
+    return failed_outcome({"index": i, "number": t.number, "name": t.name,
+                           "file_name": t.file_name}, f"{type(exc).__name__}: {exc}")
+
+
+def failed_outcome(job: dict, why: str) -> dict:
+    """The outcome of a page whose process died while setting it."""
+    return {"index": job["index"], "number": job["number"], "name": job["name"],
+            "file_name": job["file_name"], "pdf": None, "png": None, "report": None, "rest": {},
+            "seconds": 0.0, "peak_rss_mib": None, "pid": None, "error_kind": "internal",
+            "error": f"the worker running this page failed: {why}"}

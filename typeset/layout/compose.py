@@ -10,6 +10,7 @@ font has.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from typeset import display as D
 from typeset.font.roles import MISSING_MARK, FontBook
@@ -45,17 +46,15 @@ class Composer:
     _sliced: dict = field(default_factory=dict, repr=False)       # atom ids → Prepared
     _broken: dict = field(default_factory=dict, repr=False)       # (id(p), widths) → (p, Broken)
     _natural: dict = field(default_factory=dict, repr=False)      # id(p) → (p, width)
-    _drawn: dict = field(default_factory=dict, repr=False)        # (role, char) → (face, gid, missing)
+    _drawn: dict = field(default_factory=dict, repr=False)        # (role, char) → (face, gid, missing, face key)
     # What atomising a prepared paragraph took from fallback faces: its report entries, given
     # again on a hit (these caches may outlive one page: watch keeps them between renders)
     _fallbacks: dict = field(default_factory=dict, repr=False)    # prepared key → ((role, ch, face), …)
 
     def settings(self, indent: bool = True) -> Settings:
         t = self.text
-        return Settings(level=t.kinsoku, punct_style=t.punctuation, compress_stops=t.compress_stops,
-                        cjk_latin_gap=round(t.cjk_latin_gap * EM),
-                        cjk_digit_gap=round(t.cjk_digit_gap * EM),
-                        indent=round(t.indent * EM) if indent else 0)
+        return _settings(t.kinsoku, t.punctuation, t.compress_stops, t.cjk_latin_gap,
+                         t.cjk_digit_gap, t.indent, indent)
 
     def prepare(self, runs: list[tuple[str, str]], owner: str, indent: bool = True,
                 settings: Settings | None = None, record: bool = True) -> Prepared:
@@ -158,7 +157,7 @@ class Composer:
         if missing:
             char = chain.drawable(char)
         face = chain.face_for(char)
-        return face, face.gid(char), missing
+        return face, face.gid(char), missing, face.key
 
     def emit(self, p: Prepared, line: SetLine, x: float, baseline: float, size: float,
              owner: str, role: str, color: D.CMYK = D.K100) -> list[D.GlyphRun]:
@@ -189,11 +188,10 @@ class Composer:
                 hit = drawn.get((style, char))
                 if hit is None:
                     hit = drawn[style, char] = self._drawn_glyph(style, char)
-                face, gid, missing = hit
+                face, gid, missing, key = hit
                 if missing:
                     context = "".join(a.text for a in p.atoms[:12] if a.text)[:12]
                     self.note_missing(owner, char, atom.start + 1, context, style)
-                key = face.key
                 run = runs.get(key)
                 if run is None:
                     self.fonts_used[key] = face
@@ -212,6 +210,16 @@ class Composer:
                 order.append(face.key)
             run.glyphs.append(D.Glyph(round(x + line.hyphen_x * scale, 3), face.gid("-"), "-"))
         return [runs[k] for k in order]
+
+
+@lru_cache(maxsize=64, typed=True)
+def _settings(kinsoku, punctuation, compress_stops, cjk_latin_gap, cjk_digit_gap, indent_em,
+              indent) -> Settings:
+    """The (frozen) Settings of these text settings, made once: Composer.settings is asked for
+    them at every prepare, ≈ 600 times a page, and a frozen dataclass is slow to build."""
+    return Settings(level=kinsoku, punct_style=punctuation, compress_stops=compress_stops,
+                    cjk_latin_gap=round(cjk_latin_gap * EM), cjk_digit_gap=round(cjk_digit_gap * EM),
+                    indent=round(indent_em * EM) if indent else 0)
 
 
 def count_chars(text: str) -> int:

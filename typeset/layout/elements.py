@@ -15,6 +15,7 @@ from typeset.layout.headline import (
 )
 from typeset.layout.photo import ERROR_PPI, fit_photo, open_photo
 from typeset.layout.story import ElementFit, FlowPiece, StoryReport, flow_balanced, flow_story
+from typeset.render.prefetch import photo_placed
 from typeset.spec.model import BlockSpec, Placement
 
 MASTHEAD_SIZE = 20.0           # pt, between 三号 and 二号 (typesetting-rules §4.3a)
@@ -172,6 +173,7 @@ def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page)
                           "or CMYK without transparency",
                           hint="flatten it and save as an 8-bit JPEG (or TIFF) in RGB, CMYK or grey")
     page.items.append(item)
+    photo_placed(item)          # a render encodes it now, while the rest is laid out
     report.issues += info.warnings
     natural_photo = grid.lines_for(width * info.height / info.width)
     report.elements.append(ElementFit(

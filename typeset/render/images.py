@@ -141,12 +141,21 @@ class ImageJob:
 
 
 def _run(item: D.Image, job: ImageJob) -> None:
+    from typeset import reuse
+
     try:
         key = cache_key(item)
-        hit = _cached(key)
+        # a long-lived process (watch) keeps encoded photos in memory: no 2–3 MB file read
+        # and CRC per re-render (nor an encode each time when the disk cache is off)
+        kept_key = None if key is None or not reuse.PHOTOS.limit else repr(key)
+        hit = reuse.PHOTOS.get(kept_key) if kept_key is not None else None
+        if hit is None:
+            hit = _cached(key)
         if hit is not None:
             job.facts.set_result(hit)
             job.stream.set_result(hit.stream)
+            if kept_key is not None:
+                reuse.PHOTOS.put(kept_key, hit)
             return
         im, raw = _samples(item)
         facts = _facts(im, raw, b"")
@@ -154,6 +163,9 @@ def _run(item: D.Image, job: ImageJob) -> None:
         stream = zlib.compress(raw)
         job.stream.set_result(stream)
         _keep(key, facts, stream)
+        if kept_key is not None:
+            reuse.PHOTOS.put(kept_key, EncodedImage(facts.width, facts.height, facts.mode,
+                                                    facts.name, facts.digest, stream))
     except BaseException as exc:   # handed to the thread that draws or writes the image
         for f in (job.facts, job.stream):
             if not f.done():
@@ -162,15 +174,27 @@ def _run(item: D.Image, job: ImageJob) -> None:
 
 def encode_all(items: list[D.Image]) -> tuple[dict[int, ImageJob], ThreadPoolExecutor | None]:
     """Start encoding every photo in one background thread: id(item) → its job. The caller
-    shuts the executor down (waiting) once the document is written."""
-    if not items:
-        return {}, None
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typeset-image")
+    shuts the executor (None when every photo was started during layout: prefetch.py) down,
+    waiting, once the document is written."""
+    from typeset.render import prefetch
+
+    pool = None
     jobs = {}
     for item in items:
-        jobs[id(item)] = job = ImageJob(Future(), Future())
-        pool.submit(_run, item, job)
+        job = prefetch.take(item)       # started while the page was laid out
+        if job is None:
+            if pool is None:
+                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typeset-image")
+            job = start_job(pool, item)
+        jobs[id(item)] = job
     return jobs, pool
+
+
+def start_job(pool: ThreadPoolExecutor, item: D.Image) -> ImageJob:
+    """Encode `item` in `pool`'s thread."""
+    job = ImageJob(Future(), Future())
+    pool.submit(_run, item, job)
+    return job
 
 
 class _LazyImageXObject(pdfdoc.PDFImageXObject):

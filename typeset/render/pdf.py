@@ -88,7 +88,7 @@ def render_pdf(pages: list[D.Page], faces: dict[str, Face], target: Path,
     # are subset; their compressed streams are fetched when the document is formatted
     photos, pool = encode_all([i for p in pages for i in p.items if isinstance(i, D.Image)])
     try:
-        writers, route = _font_writers(pages, faces)
+        writers, route = _font_writers(pages, faces, Path(target).name)
         _draw_pages(canvas, pages, margin, s, writers, route, photos, placed_images)
         doc = canvas._doc
         apply_profile(doc, s)
@@ -125,7 +125,8 @@ def _draw_pages(canvas: Canvas, pages: list[D.Page], margin: float, s: DocumentS
         canvas.showPage()
 
 
-def _font_writers(pages: list[D.Page], faces) -> tuple[dict[str, CIDFontWriter], dict]:
+def _font_writers(pages: list[D.Page], faces, place: str = ""
+                  ) -> tuple[dict[str, CIDFontWriter], dict]:
     """One writer per face, with every glyph of every page registered before anything is
     drawn, so each code's ToUnicode text is known when the content is written.
 
@@ -133,20 +134,40 @@ def _font_writers(pages: list[D.Page], faces) -> tuple[dict[str, CIDFontWriter],
     「 both drawn as the vertical form ﹁), the code's ToUnicode gives the most used text and
     each other text gets an alternate font resource: the same glyph in a second subset whose
     ToUnicode gives that text. Returns the writers and the route (face, code, text) → the
-    resource that draws it. Those glyphs are also marked with /ActualText (see _draw_run)."""
-    writers: dict[str, CIDFontWriter] = {}
+    resource that draws it. Those glyphs are also marked with /ActualText (see _draw_run).
+
+    A long-lived process (watch) keeps each face's glyph counts (`_Tally`) per document
+    (`place`: the name of the file written, so the pages of an edition each keep their own)
+    and updates them by the runs that came and went, instead of counting every glyph of the
+    page again (any runs give exact counts: a shared name only costs time)."""
+    from typeset import reuse
+
+    by_face: dict[str, list[D.GlyphRun]] = {}
     for page in pages:
         for item in page.items:
             if isinstance(item, D.GlyphRun) and item.glyphs:
-                writer = writers.get(item.face)
-                if writer is None:
-                    writer = writers[item.face] = CIDFontWriter(faces[item.face], item.face)
-                for g in item.glyphs:
-                    writer.use(g.gid, g.text)
+                runs = by_face.get(item.face)
+                if runs is None:
+                    runs = by_face[item.face] = []
+                runs.append(item)
+    writers: dict[str, CIDFontWriter] = {}
+    for key, runs in by_face.items():
+        writer = writers[key] = CIDFontWriter(faces[key], key)
+        if reuse.TALLIES.limit:
+            tally = reuse.TALLIES.get((place, key))
+            if tally is None or tally.face is not writer.face:
+                tally = _Tally(writer.face)
+                reuse.TALLIES.put((place, key), tally)
+            tally.update(runs, writer)
+            writer.share_counts(tally.texts, tally.memo)
+        else:
+            for run in runs:
+                writer.use_glyphs(run.glyphs)
     route: dict[tuple[str, int, str], str] = {}
     for key in sorted(writers):
         writer = writers[key]
-        for code in writer.codes_with_several_texts():
+        several = writer.several_texts()
+        for code in several:
             canonical = writer.text_of(code)
             others = sorted(t for t in writer.texts_of(code) if t != canonical)
             for k, text in enumerate(others, 1):
@@ -157,6 +178,75 @@ def _font_writers(pages: list[D.Page], faces) -> tuple[dict[str, CIDFontWriter],
                 alt.use(writer.gid_of_code(code), text)
                 route[(key, code, text)] = alt_key
     return writers, route
+
+
+class _Tally:
+    """The glyph counts of one face's runs, (code → text → uses) as CIDFontWriter keeps them,
+    kept between renders of a page (watch, typeset/reuse.py). `update` adds the runs that are
+    new since the last render and takes out the ones that went, so an edit of one paragraph
+    counts only that paragraph's lines again. Runs are not changed once laid out (the layout
+    memo hands out the same objects), so a run's counts are computed once."""
+
+    def __init__(self, face: Face) -> None:
+        self.face = face
+        self.runs: dict[int, list] = {}            # id(run) → [run, {(code, text): n}, times]
+        self.texts: dict[int, dict[str, int]] = {}
+        self.memo: dict = {}        # what the writer made of these counts (CIDFontWriter)
+
+    def update(self, runs: list[D.GlyphRun], writer: CIDFontWriter) -> None:
+        wanted: dict[int, list] = {}
+        for run in runs:
+            entry = wanted.get(id(run))
+            if entry is None:
+                wanted[id(run)] = [run, 1]
+            else:
+                entry[1] += 1
+        # the change of every (code, text) count, summed over the runs that came and went
+        # first, so a glyph that only moved from an old line to a new one changes nothing
+        delta: dict[tuple[int, str], int] = {}
+        for key, (run, times) in wanted.items():
+            if key not in self.runs:      # (a kept run is held here: no other run has its id)
+                counts: dict[tuple[int, str], int] = {}
+                for k in zip(writer.codes_of(run.glyphs), [g.text for g in run.glyphs]):
+                    counts[k] = counts.get(k, 0) + 1
+                self.runs[key] = [run, counts, 0]
+        for key in list(self.runs):
+            kept = self.runs[key]
+            new = wanted.get(key)
+            times = new[1] if new is not None else 0
+            if times != kept[2]:
+                step = times - kept[2]
+                for k, n in kept[1].items():
+                    delta[k] = delta.get(k, 0) + n * step
+            if times:
+                kept[2] = times
+            else:
+                del self.runs[key]
+        self._apply(delta)
+
+    def _apply(self, delta: dict[tuple[int, str], int]) -> None:
+        """Change the counts; forget what the writer made of them when a code came or went or
+        a code with several texts changed (its ToUnicode text may change)."""
+        texts = self.texts
+        changed = False
+        for (code, text), n in delta.items():
+            if not n:
+                continue
+            per = texts.get(code)
+            if per is None:
+                per = texts[code] = {}
+            if len(per) != 1 or text not in per:
+                changed = True
+            left = per.get(text, 0) + n
+            if left:
+                per[text] = left
+            else:
+                del per[text]
+                changed = True
+                if not per:
+                    del texts[code]
+        if changed:
+            self.memo.clear()
 
 
 def identify(data: bytes) -> bytes:
@@ -244,23 +334,55 @@ def _draw_run(canvas: Canvas, run: D.GlyphRun, page_h: float, writers, route) ->
     # text and advance are looked up once per document, not once per use
     known = _GLYPHS.setdefault(writer, {})
     # a long-lived process (watch) draws the same run objects again (layout/memo.py): their
-    # operators are kept and reused while the document gives their glyphs the same texts and
-    # routes (alternate subsets)
+    # operators are kept and reused while none of their codes stands for several texts in
+    # this document (then every glyph is drawn from its own subset, as when they were made).
+    # A block laid out again makes new runs, mostly the same as before: those are found by
+    # their content.
     kept = reuse.RUNS.get(id(run))
-    if kept is not None and kept[0] is run and kept[1] == page_h and \
-            all(_facts(writer, known, gid)[2] == t for gid, t in kept[3]) and \
-            all(route.get(k, run.face) == v for k, v in kept[4]):
+    if kept is not None and kept[0] is run and kept[1] == page_h and not kept[4] and \
+            writer.several.isdisjoint(kept[3]):
         literal = kept[2]
+    elif reuse.RUNS.limit:
+        content = (run.face, run.size, run.y, run.color, page_h,
+                   tuple([(g.x, g.gid, g.text) for g in run.glyphs]))
+        same = reuse.LITERALS.get(content)
+        if same is not None and same[3] is writer.face and not same[2] and \
+                writer.several.isdisjoint(same[1]):
+            literal = same[0]
+            codes, alts = same[1], same[2]
+        else:
+            literal, alts = _run_literal(run, page_h, writer, known, route)
+            codes, alts = frozenset([known[g.gid][0] for g in run.glyphs]), tuple(alts)
+            reuse.LITERALS.put(content, (literal, codes, alts, writer.face))
+        reuse.RUNS.put(id(run), (run, page_h, literal, codes, alts))
     else:
-        literal, alts = _run_literal(run, page_h, writer, known, route)
-        if reuse.RUNS.limit:
-            texts = tuple({(g.gid, known[g.gid][2]) for g in run.glyphs})
-            reuse.RUNS.put(id(run), (run, page_h, literal, texts,
-                                     tuple((k, route.get(k, run.face)) for k in alts)))
+        literal = _run_literal(run, page_h, writer, known, route)[0]
+    _paint(canvas, run.color, literal)
+
+
+def _paint(canvas: Canvas, color: D.CMYK, literal: str) -> None:
+    """`literal` in a saved graphics state, overprinting when K-only: what saveState,
+    _overprint_if_black, addLiteral and restoreState write, without their ~10 calls per run.
+    The net effect of those calls is only the operators they append (the state is restored),
+    and for K-only ink the `gs` operators depend on the canvas's graphics state, so they are
+    recorded from one real call per state and repeated while that state is unchanged."""
+    code = canvas._code
+    if not (color[:3] == (0, 0, 0) and color[3] > 0):
+        code += ("q", literal, "Q")
+        return
+    ext = canvas._extgstate
+    stamp = getattr(canvas, "_typeset_stamp", None)
+    if stamp is not None and stamp[0] is ext and stamp[1] == ext._d:
+        code += stamp[2]
+        code += (literal, "Q")
+        return
+    before = len(code)
     canvas.saveState()
-    _overprint_if_black(canvas, run.color)
+    _overprint_if_black(canvas, color)
+    after = len(code)
     canvas.addLiteral(literal)
     canvas.restoreState()
+    canvas._typeset_stamp = (ext, dict(ext._d), tuple(code[before:after]))
 
 
 def _facts(writer, known: dict, gid: int) -> tuple:

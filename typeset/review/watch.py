@@ -64,7 +64,7 @@ def _render(spec_path: Path, out_dir: Path, memo=None):
     from typeset.edition.spec import is_edition
 
     if is_edition(spec_path):
-        return render_edition(spec_path, out_dir, jobs=1, preview_dpi=0, preflight=False)
+        return render_edition(spec_path, out_dir, jobs=0, preview_dpi=0, preflight=False)
     return pipeline.render(spec_path, out_dir, preflight=False, memo=memo)
 
 

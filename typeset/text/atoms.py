@@ -344,6 +344,12 @@ def make_atom(tok: str, prev: str, nxt: str, style: str, start: int, metrics: Me
     return Atom(tok, cls, width, style=style, start=start, glyphs=glyphs)
 
 
+def han_atom(tok: str, style: str, start: int) -> Atom:
+    """What make_atom makes of one Han character (any settings, any neighbours): one em, the
+    glyph at the box's left. Built directly by `atomize` for the tokens most copy is made of."""
+    return Atom(tok, C.HAN, EM, 0, 0, style, start, [Glyph(tok, tok, 0)])
+
+
 def atomize(runs: list[tuple[str, str]], metrics_for, settings: Settings,
             indent: bool = True, has_glyph_for=None) -> list[Atom]:
     """Atoms of a paragraph made of (text, style) runs.
@@ -355,6 +361,7 @@ def atomize(runs: list[tuple[str, str]], metrics_for, settings: Settings,
         atoms.append(Atom("", INDENT, settings.indent, style=runs[0][1] if runs else "body"))
     full = "".join(t for t, _ in runs)
     offset = 0
+    char_class, han = C.char_class, C.HAN
     for text, style in runs:
         metrics = metrics_for(style)
         has_glyph = has_glyph_for(style) if has_glyph_for else None
@@ -363,6 +370,9 @@ def atomize(runs: list[tuple[str, str]], metrics_for, settings: Settings,
             if tok == "\n":
                 continue
             pos = offset + m.start()
+            if len(tok) == 1 and char_class(tok) == han:   # never a Latin run (_RUN)
+                atoms.append(han_atom(tok, style, pos))
+                continue
             prev = full[pos - 1] if pos > 0 else ""
             end = pos + len(tok)
             nxt = full[end] if end < len(full) else ""

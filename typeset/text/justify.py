@@ -172,8 +172,9 @@ def set_line(p: Prepared, i: int, j: int, target: int, last: bool) -> SetLine:
     cursor = 0.0
     for k in range(i, j):
         a = atoms[k]
-        spacing = track if letter_gaps(a) else 0.0
-        adv = a.width - cut_l[k] - cut_r[k] + spacing * letter_gaps(a)
+        lg = letter_gaps(a)
+        spacing = track if lg else 0.0
+        adv = a.width - cut_l[k] - cut_r[k] + spacing * lg
         placed.append(PlacedAtom(k, cursor - cut_l[k], adv, spacing))
         cursor += adv
         if k < j - 1:

@@ -158,6 +158,9 @@ def _ascii_forbids(a: Atom, b: Atom) -> bool:
     return False
 
 
+_HAN_PAIRS = True   # the Han–Han shortcut in prepare (tests turn it off to compare)
+
+
 def prepare(atoms: list[Atom], settings: Settings) -> Prepared:
     n = len(atoms)
     widths = [a.width for a in atoms]
@@ -175,8 +178,25 @@ def prepare(atoms: list[Atom], settings: Settings) -> Prepared:
             run_len[a.run] = run_len.get(a.run, 0) + len(a.text)
     allowed, penalty = [], []
     level = settings.level
+    han = C.HAN
     for k in range(n - 1):
         a, b = atoms[k], atoms[k + 1]
+        if _HAN_PAIRS and a.cls == han and b.cls == han and not a.aki_r and not b.aki_l \
+                and a.run < 0:
+            # two Han characters (most pairs of a page): what the general case below gives
+            # them (no junction, no gap, an expandable gap, a free break), without its calls
+            junc.append(0)
+            jside.append("")
+            juncs.append(0)
+            jfix.append(0)
+            gaps.append(0)
+            gaps_s.append(0)
+            gaps_x.append(0)
+            exp.append(1)
+            track.append(0)
+            allowed.append(True)
+            penalty.append(0.0)
+            continue
         side, amount = _junction(a, b)
         junc.append(amount)
         jside.append(side)

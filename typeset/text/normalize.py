@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from typeset.text.classes import (
     CLOSE, DIGIT, LATIN, OPEN, PAUSE, STOP, char_class, is_cjk, is_han,
@@ -38,17 +39,41 @@ _PAIRS = {"(": ")", "<": ">"}
 _FOLD = {"・": "·", "‧": "·", "•": "·", "〜": "～", "―": "—"}
 _SPACES = " \t\u00a0\u2002\u2003\u2009\u200a\u202f"
 
-# Tokens that keep their ASCII marks whatever surrounds them.
-_PROTECTED = re.compile(
-    r"(?:[a-z][a-z0-9+.-]*://|www\.)[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’]+"  # URL
-    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"                              # e-mail
-    r"|(?<![A-Za-z0-9])(?:~|\.{1,2})?(?:/[A-Za-z0-9._~%+-]+)+/?"                         # path
-    r"|[A-Za-z]:\\[^\s\u3000-\u303f\u4e00-\u9fff]*"                                     # C:\path
-    r"|\d{1,2}:\d{2}(?::\d{2})?"                                                        # time
-    r"|[vV]?\d+(?:\.\d+){2,}"                                                           # version
-    r"|\d+(?:[.,:]\d+)+"                                                                # number
-    r"|--?[A-Za-z][A-Za-z0-9-]*(?:=[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+)?",    # option
-    re.I)
+# Tokens that keep their ASCII marks whatever surrounds them. Case-insensitive only where a
+# class has letters, (?i:…): under a global re.I the compiler case-folds each of the negated
+# CJK ranges character by character (≈ 8 ms at every start). Without it they match the same
+# characters (none of them has a case variant inside the ranges) and K, ſ, ı, İ still match
+# [a-z] as under re.I; tests/test_copy_rules.py compares the two.
+_URL = r"(?i:[a-z][a-z0-9+.-]*://|www\.)[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’]+"
+_DRIVE_PATH = r"(?i:[A-Za-z]):\\[^\s\u3000-\u303f\u4e00-\u9fff]*"                          # C:\path
+_OPTION_VALUE = r"(?:=[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+)?"
+_TOKENS = (_URL,
+           r"(?i:[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)",                   # e-mail
+           r"(?i:(?<![A-Za-z0-9])(?:~|\.{1,2})?(?:/[A-Za-z0-9._~%+-]+)+/?)",              # path
+           _DRIVE_PATH,
+           r"\d{1,2}:\d{2}(?::\d{2})?",                                                    # time
+           r"(?i:[vV]?\d+(?:\.\d+){2,})",                                                  # version
+           r"\d+(?:[.,:]\d+)+",                                                            # number
+           r"--?(?i:[A-Za-z][A-Za-z0-9-]*)" + _OPTION_VALUE)                               # option
+_PROTECTED_PATTERN = "|".join(_TOKENS)
+# The three parts with negated CJK ranges (still ≈ 5 ms to compile) match only where the text
+# has `://`, `www.`, `:\` or `=`. Without any of those they match nowhere, and the same pattern
+# without them finds the same tokens: copy with no URL, drive path or option value never
+# compiles them.
+_PROTECTED_PLAIN = re.compile("|".join(t.replace(_OPTION_VALUE, "") for t in _TOKENS
+                                       if t not in (_URL, _DRIVE_PATH)))
+
+
+@lru_cache(maxsize=1)
+def _protected_full() -> re.Pattern:
+    return re.compile(_PROTECTED_PATTERN)
+
+
+def _protected(text: str) -> re.Pattern:
+    """The protected-token pattern for `text`: the whole one only where its wide parts can match."""
+    if "://" in text or ":\\" in text or "=" in text or "www." in text.lower():
+        return _protected_full()
+    return _PROTECTED_PLAIN
 
 
 @dataclass(frozen=True)
@@ -110,7 +135,7 @@ class _Text:
 
 def _protected_mask(text: str) -> list[bool]:
     mask = [False] * len(text)
-    for m in _PROTECTED.finditer(text):
+    for m in _protected(text).finditer(text):
         s, e = m.span()
         # a trailing sentence mark is not part of the token (…/etc/hosts. or …example.com,)
         while e > s and text[e - 1] in ".,;:!?)":
@@ -120,14 +145,37 @@ def _protected_mask(text: str) -> list[bool]:
     return mask
 
 
+# what _fold_chars changes: full-width digits and letters, the variant marks
+_FOLDABLE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a" + "".join(_FOLD) + "]")
+
+
+# Each step below first asks whether the text holds any character it could change (a C-speed
+# `in` or regex search) and skips its per-character loop otherwise: most paragraphs of Chinese
+# copy have no ASCII marks, quotes, spaces or full-width Latin, and the loops were ≈ 20 ms of a
+# page. The loops themselves are unchanged, so a paragraph that needs one is treated as before.
+def _any_of(text: str, chars: str) -> bool:
+    return any(c in text for c in chars)
+
+
 def _fold_chars(t: _Text) -> None:
+    text = str(t)
+    if _FOLDABLE.search(text) is not None:
+        _fold_each(t)
+    # a full-width hyphen-minus inside a full-width model number (ＳＹ－Ｘ５０ → SY-X50)
+    if _any_of(text, "－"):
+        _fold_hyphens(t)
+
+
+def _fold_each(t: _Text) -> None:
     for i, ch in enumerate(t.chars):
         cp = ord(ch)
         if 0xFF10 <= cp <= 0xFF19 or 0xFF21 <= cp <= 0xFF3A or 0xFF41 <= cp <= 0xFF5A:
             t.put(i, chr(cp - 0xFEE0))
         elif ch in _FOLD and not (ch == "―" and (t.at(i + 1) == "―" or t.at(i - 1) == "―")):
             t.put(i, _FOLD[ch])
-    # a full-width hyphen-minus inside a full-width model number (ＳＹ－Ｘ５０ → SY-X50)
+
+
+def _fold_hyphens(t: _Text) -> None:
     for i, ch in enumerate(t.chars):
         if ch == "－" and t.at(i - 1).isascii() and t.at(i - 1).isalnum() \
                 and t.at(i + 1).isascii() and t.at(i + 1).isalnum():
@@ -161,7 +209,12 @@ def _sequences(t: _Text) -> None:
 
 def _bracket_pairs(t: _Text, mask: list[bool]) -> None:
     """ASCII ( ) and < > beside Chinese become full-width, always as a pair."""
+    text = str(t)
+    if not _any_of(text, "()<>"):
+        return
     for open_ch, close_ch in _PAIRS.items():
+        if not _any_of(text, open_ch):
+            continue     # no pair to make, nothing left on the stack
         stack: list[int] = []
         for i, ch in enumerate(t.chars):
             if mask[i]:
@@ -200,6 +253,8 @@ def _stray_clause_mark(t: _Text, i: int) -> bool:
 
 
 def _marks(t: _Text, mask: list[bool]) -> None:
+    if not _any_of(str(t), ",:;?!~/"):
+        return
     for i, ch in enumerate(t.chars):
         if mask[i] or ch not in ",:;?!~/":
             continue
@@ -239,7 +294,10 @@ def _quote_direction(t: _Text, i: int) -> str | None:
 
 
 def _quotes(t: _Text, mask: list[bool], notices: list[str]) -> None:
+    text = str(t)
     for q, (o, c) in (('"', ("“", "”")), ("'", ("‘", "’"))):
+        if not _any_of(text, q):
+            continue     # count stays 0: nothing to convert, nothing unbalanced
         expect_open = True
         count = 0
         for i, ch in enumerate(t.chars):
@@ -261,6 +319,8 @@ def _quotes(t: _Text, mask: list[bool], notices: list[str]) -> None:
 
 
 def _spaces(t: _Text) -> None:
+    if not _any_of(str(t), _SPACES):
+        return           # the loop would copy chars and index unchanged
     out_chars, out_index = [], []
     n = len(t.chars)
     i = 0

@@ -1,0 +1,89 @@
+"""A page worker's memory does not grow with the pages it sets, judged from outside: the kernel's
+figures in /proc (VmHWM, VmRSS, smaps_rollup) of the worker and the processes it forks, sampled
+while a real `typeset render EDITION` runs, never the workers' own records."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc; forks workers")
+
+# five pages of four stories each, every story different: a worker that kept what its pages
+# loaded (the glyphs, shaping results and paragraphs of each story) would grow from page to page
+STORIES = sorted(p.stem for p in (ROOT / "content").glob("*.md")
+                 if not p.stem.startswith(("photo-", "jump-"))
+                 and not p.stem.endswith("-briefs"))[:20]
+BLOCK = """\
+  - id: s{n}
+    article: ../content/{story}.md
+    headline_lines: 5
+    title_size: 18pt
+    column: {column}
+    columns: 2
+    line: 1
+    lines: 60
+"""
+EDITION = """\
+edition: {{paper: 测试日报, code: CSRB, date: 2024-01-02}}
+defaults:
+  page: {{size: [390mm, 330mm]}}
+  grid: {{columns: 8, column_chars: 13, lines: 60}}
+  fonts: ../fonts/roles.yaml
+  print: {{preflight: false}}
+pages:
+{pages}"""
+
+
+def _edition(tmp: Path, pages: int) -> Path:
+    import shutil
+
+    if not (tmp / "content").exists():
+        for d in ("content", "fonts"):
+            shutil.copytree(ROOT / d, tmp / d)
+        (tmp / "typeset.toml").write_text("")
+        (tmp / "ed").mkdir()
+    for n in range(pages):
+        blocks = "".join(BLOCK.format(n=k, story=STORIES[4 * n + k], column=1 + 2 * k)
+                         for k in range(4))
+        (tmp / "ed" / f"p{n}.yaml").write_text("blocks:\n" + blocks, encoding="utf-8")
+    path = tmp / "ed" / f"ed-{pages}.yaml"
+    path.write_text(EDITION.format(pages="".join(f"  - file: p{n}.yaml\n" for n in range(pages))),
+                    encoding="utf-8")
+    return path
+
+
+def _worker_trees(edition: Path, out: Path) -> list[tuple[int, int, int]]:
+    """Render with one worker; per worker: (its tree's peak, its own VmHWM, page children), KiB."""
+    from typeset.procmem import TreeSampler
+
+    proc = subprocess.Popen([sys.executable, "-m", "typeset", "render", str(edition), "-o",
+                             str(out), "-q", "--jobs", "1", "--preview-dpi", "0"],
+                            cwd=edition.parent.parent)
+    with TreeSampler(proc.pid) as sampler:
+        _, status, _ = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) in (0, 1), status
+    tree = sampler.tree
+    return [(tree.worker_peak(w), tree.hwm[w], len(tree.children_of(w))) for w in tree.workers()]
+
+
+def test_a_workers_peak_does_not_grow_with_the_pages_it_sets(tmp_path):
+    assert len(STORIES) == 20
+    _worker_trees(_edition(tmp_path, 5), tmp_path / "o")   # fills the disk cache: the runs
+    #               compared then load alike (no word segmenter's dictionary, no font reading)
+    two = _worker_trees(_edition(tmp_path, 2), tmp_path / "o2")
+    eight = _worker_trees(_edition(tmp_path, 5), tmp_path / "o8")
+    assert len(two) == len(eight) == 1, (two, eight)
+    (peak2, own2, kids2), (peak8, own8, kids8) = two[0], eight[0]
+    assert (kids2, kids8) == (2, 5)   # each page in a child of its own
+    # the worker itself holds no page: it stays as it was after its warm-up
+    assert own8 <= own2 + 3 * 1024, (own2, own8)
+    # and its tree (the worker and the page child it forked, shared pages counted once) peaks
+    # at one page's, whether it sets two pages or five
+    assert peak8 <= peak2 + 4 * 1024, (peak2, peak8)
