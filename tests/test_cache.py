@@ -438,3 +438,44 @@ def test_character_classes_are_read_from_the_cache_until_the_data_file_changes(
         assert "U+3003" in C._class_members()["stop_marks"] and parses == [1]
     finally:
         C._class_members.cache_clear()
+
+
+def test_the_photo_check_finds_what_a_full_decode_finds(tmp_path):
+    """The check decodes a JPEG at 1/8 scale: on truncated and damaged copies of a real photo
+    it refuses exactly those a full-size decode fails on."""
+    import random
+
+    from PIL import Image
+
+    from typeset.layout.photo import open_photo
+
+    class Reader:
+        def error(self, key, msg, hint=None):
+            return ValueError(msg)
+
+    data = (ROOT / "content" / "photos" / "evening-glow.jpg").read_bytes()
+    rng = random.Random(13)
+    variants = [data[:n] for n in (3000, len(data) // 3, len(data) // 2, len(data) - 10)]
+    for _ in range(60):
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 20)):
+            b[rng.randrange(600, len(b))] = rng.randrange(256)
+        variants.append(bytes(b))
+    refused = 0
+    for k, v in enumerate(variants):
+        path = tmp_path / f"v{k}.jpg"
+        path.write_bytes(v)
+        try:
+            with Image.open(path) as im:
+                im.load()
+            full_ok = True
+        except (OSError, SyntaxError, ValueError):
+            full_ok = False
+        try:
+            open_photo(path, Reader())
+            check_ok = True
+        except ValueError:
+            check_ok = False
+        assert check_ok == full_ok, k
+        refused += not check_ok
+    assert refused >= 5

@@ -50,6 +50,11 @@ def open_photo(path: Path, reader) -> PhotoInfo:
                                        hint="scale the photo down before placing it")
                 im.verify()
             with PILImage.open(path) as im:
+                if im.format == "JPEG":
+                    # decoded at 1/8 scale: every byte is still entropy-decoded (truncation and
+                    # damage found as in a full decode), without the full-size inverse DCT and
+                    # 12 MB of pixels (≈ 20 → 5 ms for a 2560 × 1600 photo)
+                    im.draft(im.mode, (max(1, size[0] // 8), max(1, size[1] // 8)))
                 im.load()
     except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
         raise reader.error(key, f"{path.name} is too large to open safely (decompression bomb)",
