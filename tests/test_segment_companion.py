@@ -369,3 +369,23 @@ def test_no_companion_ahead_for_an_edition(fresh):
     assert fresh == []
     _segmenter_ahead([str(SAMPLE), "-o", "out"])
     assert len(fresh) == 1
+
+
+def test_at_exit_a_companion_at_work_is_collected_not_killed(fresh, tmp_path):
+    """A page whose headlines all fit (the lead article) never asks the companion anything, so
+    nothing waits for it before exit; killed there, its answers would never reach the cache and
+    every later run of the page would start a companion again. At exit it is given a moment to
+    finish: its answers are cached and the spec is known, so the next run starts none."""
+    spec = tmp_path / "page.yaml"
+    spec.write_text("name: p\n", encoding="utf-8")
+    assert segment.prefetch(TEXTS[:3], spec)
+    proc = segment._companion.proc
+    assert proc.poll() is None              # still loading its dictionary
+    segment._at_exit()
+    assert proc.returncode == 0 and segment._companion is None
+    segment._memo.clear()
+    segment._known_here.clear()
+    segment._disk = None
+    assert segment._is_known(str(spec))
+    assert not segment.start(spec)          # the next run of this spec starts no companion
+    assert segment.words(TEXTS[1]) == _jieba_here(TEXTS[1])

@@ -39,6 +39,9 @@ _companion: _Companion | None = None
 MAX_PREFETCH_CHARS = 200
 # How long `collect()` waits for a companion still segmenting before it gives up on it.
 COMPANION_WAIT_S = 10.0
+# How long the process waits at exit for a companion still segmenting texts layout never asked
+# for (it needs ≈ 0.2 s in all): its answers then reach the disk cache and the spec is known.
+EXIT_WAIT_S = 2.0
 # Spec files remembered as "every display text known" (the newest), so no companion is started
 # ahead for them.
 MAX_KNOWN_SPECS = 500
@@ -349,7 +352,7 @@ def _from_companion(text: str) -> list[str] | None:
     """The companion's words for `text` when it was given it (collecting all its answers)."""
     if _companion is None or _companion.texts is None or text not in _companion.texts:
         return None
-    _settle(None)
+    _settle(COMPANION_WAIT_S)     # a stalled companion is given up on: jieba loads here
     return _memo.get(text)
 
 
@@ -390,8 +393,19 @@ def _register_exit() -> None:
     if not _exit_registered:
         import atexit
 
-        atexit.register(stop)
+        atexit.register(_at_exit)
         _exit_registered = True
+
+
+def _at_exit() -> None:
+    """At exit: a companion still segmenting (layout asked it nothing: a page whose headlines
+    all fit, such as the lead article) is given up to EXIT_WAIT_S to finish, so that its answers
+    reach the disk cache and the spec is remembered as known. Killed, it would leave them out,
+    and every later run of the page would start a companion again. Errors and interrupts in
+    layout end it at once (pipeline.build calls `stop`)."""
+    if _companion is not None and _companion.texts is not None:
+        _settle(EXIT_WAIT_S)
+    stop()
 
 
 # Specs this process knows to be fully known (spares a long-lived process, watch, the file read).
