@@ -479,3 +479,29 @@ def test_the_photo_check_finds_what_a_full_decode_finds(tmp_path):
         assert check_ok == full_ok, k
         refused += not check_ok
     assert refused >= 5
+
+
+@pytest.mark.parametrize("damage", ["bad code point", "class missing"])
+def test_a_damaged_class_entry_is_read_again_not_a_traceback(own_cache, tmp_path, monkeypatch,
+                                                             damage):
+    """A cached class entry that passes the shape check but names no code point ("U+ZZ") or
+    lacks a class: the members still come out right, from the data file."""
+    from typeset.text import classes as C
+
+    data = tmp_path / "clreq-classes.yaml"
+    shutil.copy(C.CLASS_DATA, data)
+    monkeypatch.setattr(C, "CLASS_DATA", data)
+    C._class_members.cache_clear()
+    try:
+        want = C._members("stop_marks")
+        entry = own_cache / "clreq-class-members.json"
+        damaged = json.loads(entry.read_bytes())
+        if damage == "bad code point":
+            damaged["value"]["stop_marks"].append("U+ZZ")
+        else:
+            del damaged["value"]["stop_marks"]
+        entry.write_text(json.dumps(damaged), "utf-8")
+        C._class_members.cache_clear()
+        assert C._members("stop_marks") == want
+    finally:
+        C._class_members.cache_clear()

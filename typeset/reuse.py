@@ -7,37 +7,43 @@ each store keeps its most recently used entries, keyed by everything the result 
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
 
 class Store:
-    """A small least-recently-used map that holds nothing until enabled."""
+    """A small least-recently-used map that holds nothing until enabled. Safe to use from
+    several threads (photos are encoded in background threads: render/images.py)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.limit = 0
         self.hits = 0
         self._d: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key):
         if not self.limit:
             return None
-        value = self._d.get(key)
-        if value is not None:
-            self._d.move_to_end(key)
-            self.hits += 1
+        with self._lock:
+            value = self._d.get(key)
+            if value is not None:
+                self._d.move_to_end(key)
+                self.hits += 1
         return value
 
     def put(self, key, value) -> None:
         if not self.limit:
             return
-        self._d[key] = value
-        self._d.move_to_end(key)
-        while len(self._d) > self.limit:
-            self._d.popitem(last=False)
+        with self._lock:
+            self._d[key] = value
+            self._d.move_to_end(key)
+            while len(self._d) > self.limit:
+                self._d.popitem(last=False)
 
     def clear(self) -> None:
-        self._d.clear()
+        with self._lock:
+            self._d.clear()
 
 
 # (Encoded photos, font subsets and photo checks are also kept on disk for every command:

@@ -49,14 +49,18 @@ def write_proof(plan: Plan, outcomes: list[dict], folder: Path) -> Path | None:
         meta["dc:title"] = title
     proof.docinfo["/Title"] = title
     path = folder / f"{ed.name}-proof.pdf"
-    tmp = folder / f".{path.name}.tmp"
+    # a name of its own (two renders into one folder never share a temporary file)
+    tmp = folder / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     # deterministic: fixed document ID, no timestamps added by pikepdf. The pages' streams are
     # copied as they are (qpdf's default decodes and re-compresses every Flate stream, photos
     # too: 1.1 s of a 16-page edition, after the last page); the XMP stays unfiltered, as
     # PDF/A asks of metadata. Written straight to a file, renamed when whole.
     try:
-        proof.save(tmp, deterministic_id=True, compress_streams=False,
-                   stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        with open(tmp, "xb") as f:
+            proof.save(f, deterministic_id=True, compress_streams=False,
+                       stream_decode_level=pikepdf.StreamDecodeLevel.none)
+            f.flush()
+            os.fsync(f.fileno())     # whole on disk before it takes the proof's name
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -39,14 +39,14 @@ _MEMBERS_VERSION = 1
 
 
 @lru_cache(maxsize=1)
-def _class_members() -> dict[str, str]:
+def _class_members(reread: bool = False) -> dict[str, str]:
     """Each class of the data file → its members' code points ("U+3002", …), in file order.
     Kept in the disk cache (typeset/cache.py) under the data file's path, size and mtime: parsing
     the 24 KB file took ≈ 10–18 ms of every run, the cached entry a fraction of a millisecond."""
     from typeset import cache
 
     key = [_MEMBERS_VERSION, cache.file_key(CLASS_DATA)]
-    stored = cache.load("clreq-class-members.json", key)
+    stored = None if reread else cache.load("clreq-class-members.json", key)
     if isinstance(stored, dict) and all(
             isinstance(cps, list) and all(isinstance(cp, str) and cp.startswith("U+") for cp in cps)
             for cps in stored.values()):
@@ -63,7 +63,12 @@ def _class_members() -> dict[str, str]:
 
 
 def _members(cls: str) -> set[str]:
-    return {chr(int(cp[2:], 16)) for cp in _class_members()[cls]}
+    try:
+        return {chr(int(cp[2:], 16)) for cp in _class_members()[cls]}
+    except (KeyError, ValueError, OverflowError):
+        # a cached entry that lacks the class or holds a code point that is none (damaged):
+        # the data file is read again and the entry rewritten
+        return {chr(int(cp[2:], 16)) for cp in _class_members(reread=True)[cls]}
 
 
 @lru_cache(maxsize=1)
