@@ -371,21 +371,26 @@ def test_no_companion_ahead_for_an_edition(fresh):
     assert len(fresh) == 1
 
 
-def test_at_exit_a_companion_at_work_is_collected_not_killed(fresh, tmp_path):
+def test_texts_a_page_never_asked_start_no_companion_again(fresh, tmp_path):
     """A page whose headlines all fit (the lead article) never asks the companion anything, so
-    nothing waits for it before exit; killed there, its answers would never reach the cache and
-    every later run of the page would start a companion again. At exit it is given a moment to
-    finish: its answers are cached and the spec is known, so the next run starts none."""
+    it is still at work at exit. It is ended there (the run does not wait for it), and the spec
+    is remembered with the texts it was handed: the next run with the same texts starts none.
+    Changed texts do start one; a text a later run does ask is segmented here, exactly."""
     spec = tmp_path / "page.yaml"
     spec.write_text("name: p\n", encoding="utf-8")
     assert segment.prefetch(TEXTS[:3], spec)
     proc = segment._companion.proc
     assert proc.poll() is None              # still loading its dictionary
     segment._at_exit()
-    assert proc.returncode == 0 and segment._companion is None
+    assert proc.returncode is not None and segment._companion is None
     segment._memo.clear()
     segment._known_here.clear()
     segment._disk = None
     assert segment._is_known(str(spec))
-    assert not segment.start(spec)          # the next run of this spec starts no companion
-    assert segment.words(TEXTS[1]) == _jieba_here(TEXTS[1])
+    assert not segment.start(spec)          # nothing started ahead for this spec
+    assert not segment.prefetch(TEXTS[:3], spec) and segment._companion is None
+    assert segment.words(TEXTS[1]) == _jieba_here(TEXTS[1])     # asked after all: segmented here
+    segment.release()
+    assert segment.prefetch([TEXTS[0], TEXTS[3]], spec)         # other texts: a companion
+    segment.collect()
+    assert segment._memo[TEXTS[3]] == _jieba_here(TEXTS[3])
