@@ -17,9 +17,6 @@ from copy import copy
 _state: dict | None = None      # while prefetching: {"pool": executor | None, "jobs": {...}}
 
 
-def _settings(item) -> tuple:
-    """What the encoded samples depend on (see images.cache_key)."""
-    return (item.path, tuple(item.crop), item.grey, item.max_ink, item.icc)
 
 
 @contextmanager
@@ -49,7 +46,7 @@ def photo_placed(item) -> None:
     if _state["pool"] is None:
         _state["pool"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typeset-image")
     # the job encodes a copy: the settings as placed, whatever happens to the item meanwhile
-    _state["jobs"][id(item)] = (item, _settings(item), start_job(_state["pool"], copy(item)))
+    _state["jobs"][id(item)] = (item, copy(item), start_job(_state["pool"], copy(item)))
 
 
 def take(item):
@@ -57,6 +54,8 @@ def take(item):
     if _state is None:
         return None
     started = _state["jobs"].pop(id(item), None)
-    if started is None or started[0] is not item or started[1] != _settings(item):
+    # every field as placed (not only those images.cache_key reads today: a field added there
+    # and changed after placement must not let an encoding of the old item through)
+    if started is None or started[0] is not item or started[1] != item:
         return None
     return started[2]
