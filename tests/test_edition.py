@@ -506,6 +506,9 @@ def test_a_page_whose_process_dies_takes_no_other_page_with_it(tmp_path, monkeyp
         return real(job, *upstream)
 
     monkeypatch.setattr(pool, name, crashing)
+    forks = []
+    real_fork = pool.PagePool._fork
+    monkeypatch.setattr(pool.PagePool, "_fork", lambda self: forks.append(1) or real_fork(self))
     ed = make(tmp_path, [("a", FILLER), ("b", FILLER), ("c", FILLER), ("d", FILLER),
                          ("e", FILLER)])
     res = render_edition(ed, tmp_path / "out", jobs=2, preview_dpi=0)
@@ -515,9 +518,10 @@ def test_a_page_whose_process_dies_takes_no_other_page_with_it(tmp_path, monkeyp
     assert sorted(p.name for p in (tmp_path / "out" / "ed").glob("*.pdf")) == [
         "CSRB-20240102-01.pdf", "CSRB-20240102-03.pdf", "CSRB-20240102-04.pdf",
         "CSRB-20240102-05.pdf", "ed-proof.pdf"]
-    # two workers set the four pages (a lost worker is replaced, else one would set them all),
-    # and no worker is left running
-    assert len({o["pid"] for o in res.outcomes if o["pid"]}) == 2
+    # a lost worker is replaced (a third fork; which workers then set the other pages depends
+    # on timing: the one left may set them all while the new one warms up), a worker whose page
+    # child died goes on (two forks); and no worker is left running
+    assert len(forks) == (3 if where == "worker" else 2)
     assert not [p for p in __import__("multiprocessing").active_children()
                 if p.name == "typeset-page-worker"]
 
