@@ -138,7 +138,9 @@ def pages_alone(ed: Path) -> list[tuple[str, int]]:
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         for t in plan.tasks:
-            job = plan.job(t.index, render=True, preflight=True, preview_dpi=50, absolute=True)
+            # its files written where it was set, as a worker writes them (task._finish)
+            job = plan.job(t.index, render=True, preflight=True, preview_dpi=50, absolute=True,
+                           deliver_to=str(Path(tmp) / "pages"))
             path = Path(tmp) / f"job-{t.index}.pickle"
             path.write_bytes(pickle.dumps((job, [_slim(done[d]) for d in t.deps])))
             peak, status = peak_of([sys.executable, __file__, "--alone", str(path)])

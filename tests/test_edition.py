@@ -572,6 +572,32 @@ def test_jobs_2_sets_the_pages_on_two_warm_workers(tmp_path):
     assert res.outcomes[2]["report"]["stories"][0]["continued_from"] == "1"
 
 
+def test_workers_write_their_pages_files_and_send_back_no_bytes(tmp_path, monkeypatch):
+    """A local worker's page writes its own PDF and preview into the output folder: the outcome
+    that travels back to the parent holds the PDF's path, no PDF or PNG bytes (which the page's
+    process, its worker and the parent would otherwise each hold). The files are those of the
+    same edition set in this process, whose outcomes carry the bytes for the parent to write."""
+    from typeset.edition import deliver, render_edition
+
+    arrived = []   # each outcome as it reaches the parent, before delivery
+    write_page = deliver.write_page
+    monkeypatch.setattr(deliver, "write_page", lambda o, folder: (
+        arrived.append((o["file_name"], o["pdf"], o["png"])), write_page(o, folder)))
+    ed = make(tmp_path, [("a", LEAD), ("b", FILLER), ("c", CONT)])
+    render_edition(ed, tmp_path / "pool", jobs=2)
+    folder = tmp_path / "pool" / "ed"
+    assert len(arrived) == 3
+    for name, pdf, png in arrived:
+        assert pdf == folder / name and png is None, (name, type(pdf), type(png))
+    arrived.clear()
+    render_edition(ed, tmp_path / "here", jobs=0)   # this process: bytes, written by deliver
+    assert all(isinstance(pdf, bytes) and isinstance(png, bytes) for _, pdf, png in arrived)
+    names = sorted(p.name for p in folder.iterdir() if p.suffix != ".json")
+    assert len(names) == 7 and not [n for n in names if n.startswith(".")], names
+    for name in names:
+        assert (folder / name).read_bytes() == (tmp_path / "here" / "ed" / name).read_bytes(), name
+
+
 def test_the_pages_with_the_most_work_go_to_the_workers_first(tmp_path):
     """Scheduling: a page's weight is the grid cells its blocks fill, plus the heaviest chain of
     pages waiting for it; the light page goes last, so the workers finish together."""

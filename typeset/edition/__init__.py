@@ -59,6 +59,10 @@ def _run(ed, out_dir, jobs, pool, scheduler, timeout, preview_dpi, preflight, re
                "preview_dpi": preview_dpi if render else 0,
                "absolute": client is not None}   # a Dask worker may run in another folder
     folder = deliver.out_folder(plan, out_dir) if render and out_dir is not None else None
+    if pool is not None and folder is not None:
+        # the local workers write each page's files themselves (task._finish): the bytes
+        # never travel back through this process
+        options["deliver_to"] = str(folder.resolve())
     bar = Progress(len(plan.tasks), plan.edition.name, quiet, progress_stream)
 
     def on_outcome(o: dict) -> None:

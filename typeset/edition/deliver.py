@@ -19,6 +19,8 @@ def write_page(outcome: dict, folder: Path) -> None:
     """The page's PDF and preview, each written atomically (called as each page finishes). The
     outcome then holds the PDF's path instead of its bytes, and no preview: the process that
     delivers an edition need not keep every page in memory."""
+    if isinstance(outcome.get("pdf"), Path):   # written by the worker that set the page
+        return
     if outcome.get("pdf"):
         path = folder / outcome["file_name"]
         write_atomic(path, outcome["pdf"])

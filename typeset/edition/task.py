@@ -78,31 +78,55 @@ def _run(job: dict, upstream: tuple, out: dict) -> None:
     out["section"] = spec.header.section if spec.header else ""
     if not job.get("render", True):
         return
+
+    folder = job.get("deliver_to")
+    if folder:   # a local worker: the files go straight to the output folder
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        _finish(job, spec, result, data, out, Path(folder) / job["file_name"], delivered=True)
+        return
+    with tempfile.TemporaryDirectory(prefix="typeset-page-") as tmp:   # a Dask worker, or
+        #                                   this process: the outcome carries the bytes
+        _finish(job, spec, result, data, out, Path(tmp) / job["file_name"], delivered=False)
+
+
+def _finish(job: dict, spec, result, data: dict, out: dict, pdf: Path, delivered: bool
+            ) -> None:
+    """Write the PDF to `pdf`, preflight it and draw its preview when the job asks.
+
+    `delivered` (a local worker): `pdf` is the delivered file, written atomically from here,
+    where it was made, the preview too, and the outcome carries the PDF's path and no bytes
+    (3–4 MB a page that would otherwise be held while the preview is drawn, pickled once more
+    and copied into the worker: memory the page's process and its worker would hold twice at
+    the page's end). Otherwise `pdf` is a temporary file and the outcome carries the bytes."""
     from typeset.pipeline import document_settings
     from typeset.render.pdf import render_pdf
 
-    with tempfile.TemporaryDirectory(prefix="typeset-page-") as tmp:
-        pdf = Path(tmp) / job["file_name"]
-        placed: list = []
-        render_pdf([result.page], result.faces, pdf, document_settings(spec), placed)
-        out["pdf"] = pdf.read_bytes()
-        if job.get("preflight", True) and spec.print.preflight:
-            from typeset.prepress.preflight import run_checks
+    placed: list = []
+    render_pdf([result.page], result.faces, pdf, document_settings(spec), placed)
+    out["pdf"] = pdf if delivered else pdf.read_bytes()
+    if job.get("preflight", True) and spec.print.preflight:
+        from typeset.prepress.preflight import run_checks
 
-            # the spec's acceptances, as pipeline.render passes them: by the photos' digests
-            accept = sorted({digest for item, digest in placed if item.accepted_low_ppi})
-            checks = run_checks(pdf, spec.print.profile, max_ink=spec.print.max_ink,
-                                accept_low_resolution=accept)
-            data["preflight"] = [c.as_dict() for c in checks]
-        if job.get("preview_dpi"):
-            from typeset.review.raster import render_pages
+        # the spec's acceptances, as pipeline.render passes them: by the photos' digests
+        accept = sorted({digest for item, digest in placed if item.accepted_low_ppi})
+        checks = run_checks(pdf, spec.print.profile, max_ink=spec.print.max_ink,
+                            accept_low_resolution=accept)
+        data["preflight"] = [c.as_dict() for c in checks]
+    if job.get("preview_dpi"):
+        import io
 
-            img = render_pages(pdf, job["preview_dpi"])[0]
-            import io
+        from typeset.review.raster import render_pages
 
-            buf = io.BytesIO()
-            img.save(buf, format="PNG", optimize=False)
+        img = render_pages(pdf, job["preview_dpi"])[0]
+        buf = io.BytesIO()
+        img.save(buf, format="PNG", optimize=False)
+        del img
+        if not delivered:
             out["png"] = buf.getvalue()
+        else:
+            from typeset.atomic import write_atomic
+
+            write_atomic(pdf.with_suffix(".png"), buf.getbuffer())
 
 
 def lost_outcome(plan, i: int, exc: BaseException) -> dict:
