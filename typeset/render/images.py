@@ -27,7 +27,9 @@ from typeset.prepress.digest import DIGEST_CHARS
 from typeset.render import streamcache
 
 _COLOUR_SPACE = {"L": "DeviceGray", "CMYK": "DeviceCMYK"}
-_NO_MASK = b"None"       # what ReportLab appends to the samples before naming an image
+_NO_MASK = b"None"
+# bytes of a photo file handed to its decoder at once (a larger file: in blocks of this size)
+_DECODE_AT_ONCE = 64 << 20       # what ReportLab appends to the samples before naming an image
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,11 @@ class EncodedImage:
 def prepared_image(item: D.Image) -> PILImage.Image:
     """The photo cropped to its placed box and converted for print."""
     with PILImage.open(item.path) as im:
+        # the whole file in one decoder call: Pillow reads and decodes 64 KiB at a time,
+        # taking the GIL back between blocks, and in a render's background thread each block
+        # then waits for the thread laying out the page (≈ 35 waits for a 2 MB JPEG); the
+        # samples are the same
+        im.decodermaxblock = max(im.decodermaxblock, _DECODE_AT_ONCE)
         im.load()
         w, h = im.size
         l, t, r, b = item.crop
