@@ -369,6 +369,33 @@ def test_a_photo_passes_its_check_once_until_the_file_changes(own_cache, tmp_pat
     assert json.loads(Path(entry).read_text())["value"] == [10, 20, "L"]
 
 
+def test_photo_checks_on_disk_are_capped_the_oldest_going_first(own_cache, tmp_path,
+                                                                monkeypatch):
+    """One record per photo file checked: a desk places thousands a year, so only the newest
+    MAX_PHOTO_CHECKS stay (here 3 of 5)."""
+    import os
+
+    from typeset.layout import photo as P
+
+    class Reader:
+        def error(self, key, message, hint=None):
+            return ValueError(message)
+
+    monkeypatch.setattr(P, "MAX_PHOTO_CHECKS", 3)
+    folder = own_cache / "photo-checks"
+    for n in range(5):
+        p = tmp_path / f"p{n}.jpg"
+        shutil.copy2(ROOT / "content" / "photos" / "evening-glow.jpg", p)
+        P.open_photo(p, Reader())
+        for i, e in enumerate(sorted(folder.iterdir(), key=lambda e: e.stat().st_mtime_ns)):
+            os.utime(e, ns=(i, i))   # strictly older than the next one written
+    assert len(list(folder.iterdir())) == 3
+    # the newest three are those kept: checking them again decodes nothing (a hit)
+    monkeypatch.setattr(P.PILImage, "open", lambda *a, **k: 1 / 0)
+    for n in (2, 3, 4):
+        assert P.open_photo(tmp_path / f"p{n}.jpg", Reader()).width == 2560
+
+
 def test_a_cache_that_cannot_be_written_only_costs_time(own_cache, tmp_path, monkeypatch):
     spec = ROOT / "layouts" / "lead-article.yaml"
     good = _render(spec, tmp_path / "a")

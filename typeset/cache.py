@@ -65,6 +65,24 @@ def store(name: str, key, value) -> bool:
     return put_file(folder / name, data)
 
 
+def trim(folder_name: str, keep: int) -> None:
+    """Keep the `keep` newest entries of a cache subfolder whose entries are one per input
+    (a photo's check): remove the least recently written, so a desk that places thousands of
+    photos a year does not fill the disk with their records."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        entries = [e for e in os.scandir(folder / folder_name) if e.name.endswith(".json")]
+        if len(entries) <= keep:
+            return
+        entries.sort(key=lambda e: e.stat().st_mtime_ns)
+        for e in entries[:len(entries) - keep]:
+            os.unlink(e.path)
+    except OSError:
+        pass    # another render trimmed it first, or the folder is gone: nothing to do
+
+
 def put_file(path: Path, data: bytes) -> bool:
     """Write a cache entry whole or not at all: a uniquely named temporary file in the same
     folder, renamed over `path` (no fsync: a lost entry only costs time). False on failure."""

@@ -13,6 +13,8 @@ from typeset import display as D
 
 ERROR_PPI = 100                # below this a photo is refused unless the spec accepts it
 MAX_PIXELS = 80_000_000        # refuse decompression bombs (80 Mpx ≈ a 30 × 40 cm photo at 600 ppi)
+# photo checks kept on disk (one small file per photo file; the least recently checked go first)
+MAX_PHOTO_CHECKS = 5000
 WARN_PPI = 200                 # newsprint wants 200–300 ppi at placed size (§5 #13)
 
 
@@ -68,7 +70,8 @@ def open_photo(path: Path, reader) -> PhotoInfo:
     if size[0] < 1 or size[1] < 1:
         raise reader.error(key, f"{path.name} has no pixels")
     if check[0] is not None:
-        cache.store(entry, check, [size[0], size[1], mode])
+        if cache.store(entry, check, [size[0], size[1], mode]):
+            cache.trim("photo-checks", MAX_PHOTO_CHECKS)
     return PhotoInfo(path, size[0], size[1], mode)
 
 
