@@ -97,6 +97,7 @@ def set_in_child(job: dict, upstream: list) -> bytes:
     the segmenter's dictionary, the heap it fragmented) goes with it. A child that dies, or
     ends without a whole outcome, fails its page only."""
     read, write = os.pipe()
+    worker = os.getpid()
     pid = os.fork()
     if pid == 0:   # the child: never return into the worker's loop
         code = 70
@@ -105,6 +106,8 @@ def set_in_child(job: dict, upstream: list) -> bytes:
             _prctl(15, PAGE_TITLE.encode())
             _prctl(1, signal.SIGKILL)   # 1: PR_SET_PDEATHSIG: killed if its worker dies, so a
             #                              killed pool leaves no page half set in the background
+            if os.getppid() != worker:   # the worker died before that was asked: no one
+                os._exit(code)           # waits for this page, and nothing would end it
             out = run_page(job, *upstream)   # never raises
             out["pid"] = os.getppid()   # the worker that set it (the child is one of many)
             with open(write, "wb") as f:
