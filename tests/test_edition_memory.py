@@ -87,3 +87,35 @@ def test_a_workers_peak_does_not_grow_with_the_pages_it_sets(tmp_path):
     # and its tree (the worker and the page child it forked, shared pages counted once) peaks
     # at one page's, whether it sets two pages or five
     assert peak8 <= peak2 + 4 * 1024, (peak2, peak8)
+
+
+# what a worker may hold that a page set alone does not: the worker's own machinery
+WORKER_ONLY = ("multiprocessing", "socket", "_socket", "__mp_main__", "typeset.edition.pool")
+
+
+def _modules(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print('\\n'.join(sys.modules))"],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    return set(out.stdout.split())
+
+
+def test_a_worker_warms_up_only_what_a_page_loads_itself(tmp_path):
+    """Every page's process shares its worker's warm state: a module the warm-up loads that a
+    page alone would not (forty image plugins, say) is weight in every page and in no page
+    alone. The page: the sample edition's front page with preflight and preview, its second
+    run (the disk cache filled, as in an edition's every page but the first)."""
+    page = f"""
+from pathlib import Path
+from typeset.edition.plan import plan_edition
+from typeset.edition.spec import load_edition
+from typeset.edition.task import run_page
+plan = plan_edition(load_edition(Path("layouts/sample-edition.yaml")))
+out = run_page(plan.job(0, render=True, preflight=True, preview_dpi=50,
+                        deliver_to={str(tmp_path)!r}))
+assert not out["error"], out["error"]
+"""
+    _modules(page)   # fills the disk cache
+    alone = _modules(page)
+    warm = _modules("from typeset.edition.pool import warm_up\nwarm_up()")
+    extra = {m for m in warm - alone if not m.startswith(WORKER_ONLY)}
+    assert not extra, sorted(extra)

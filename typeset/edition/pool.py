@@ -51,10 +51,12 @@ def warm_up() -> None:
     import typeset.review.raster  # noqa: F401
     import typeset.spec.merge  # noqa: F401
     import typeset.text.segment  # noqa: F401
-    from fontTools.pens.boundsPen import BoundsPen  # noqa: F401 — the page checks' ink boxes
     from PIL import Image
 
-    Image.init()   # the image plugins (JPEG in, PNG out), which PIL loads on first use
+    # the image plugins a page loads on first use (JPEG in, PNG out, and the few others PIL
+    # tries first), not all forty: what a page would not load alone is only weight in every
+    # page's process (the page checks' ink-box pens, too, load only when their cache misses)
+    Image.preinit()
     import pypdfium2  # noqa: F401 — the preview's renderer
     # tables every page reads: the character classes, the English hyphenation dictionaries,
     # the installed fonts (fontconfig's list, from the disk cache)
