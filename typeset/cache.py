@@ -65,15 +65,13 @@ def store(name: str, key, value) -> bool:
     return put_file(folder / name, data)
 
 
-def trim(folder_name: str, keep: int) -> None:
-    """Keep the `keep` newest entries of a cache subfolder whose entries are one per input
-    (a photo's check): remove the least recently written, so a desk that places thousands of
-    photos a year does not fill the disk with their records."""
-    folder = cache_dir()
-    if folder is None:
-        return
+def trim(folder: Path, keep: int, suffix: str = ".json") -> None:
+    """Keep the `keep` most recently written entries (files ending in `suffix`) of a cache
+    folder whose entries are one per input (a photo's check, a photo's or font's stream):
+    remove the others, so a desk that places thousands of photos a year does not fill the
+    disk with them."""
     try:
-        entries = [e for e in os.scandir(folder / folder_name) if e.name.endswith(".json")]
+        entries = [e for e in os.scandir(folder) if e.name.endswith(suffix)]
         if len(entries) <= keep:
             return
         entries.sort(key=lambda e: e.stat().st_mtime_ns)

@@ -71,7 +71,7 @@ def open_photo(path: Path, reader) -> PhotoInfo:
         raise reader.error(key, f"{path.name} has no pixels")
     if check[0] is not None:
         if cache.store(entry, check, [size[0], size[1], mode]):
-            cache.trim("photo-checks", MAX_PHOTO_CHECKS)
+            cache.trim(cache.cache_dir() / "photo-checks", MAX_PHOTO_CHECKS)
     return PhotoInfo(path, size[0], size[1], mode)
 
 

@@ -19,7 +19,7 @@ import os
 import zlib
 from pathlib import Path
 
-from typeset.cache import cache_dir as shared_cache_dir, file_key, module_key, put_file  # noqa: F401 (re-exported)
+from typeset.cache import cache_dir as shared_cache_dir, file_key, module_key, put_file, trim  # noqa: F401 (re-exported)
 
 CACHE_FORMAT = 1
 MAX_ENTRIES = 200          # photos and font subsets of a few editions; older ones are removed
@@ -89,18 +89,7 @@ def store(key, facts: dict, stream: bytes) -> bool:
         return False
     if not put_file(path, _MAGIC + head.encode() + b"\n" + stream):
         return False
-    _trim(folder)
+    trim(folder, MAX_ENTRIES, ".bin")   # the least recently used beyond MAX_ENTRIES go
     return True
 
 
-def _trim(folder: Path) -> None:
-    """Remove the least recently used entries beyond MAX_ENTRIES."""
-    try:
-        entries = [e for e in os.scandir(folder) if e.name.endswith(".bin")]
-        if len(entries) <= MAX_ENTRIES:
-            return
-        entries.sort(key=lambda e: e.stat().st_mtime_ns)
-        for e in entries[:len(entries) - MAX_ENTRIES]:
-            os.unlink(e.path)
-    except OSError:
-        pass
