@@ -176,7 +176,7 @@ def set_alone(path: str) -> None:
 
 def memory(ed: Path, tmp: Path) -> None:
     mib = 1 / 1024
-    # a render first, untimed: the disk cache then holds every page's segmentations, font
+    # a render first, untimed: the disk cache then holds every page's font
     # facts, subsets and photo streams, as it does for the timed runs and the runs below
     subprocess.run([sys.executable, "-m", "typeset", "render", str(ed), "-o", str(tmp / "warm"),
                     "-q"], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

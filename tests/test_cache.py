@@ -33,8 +33,6 @@ def own_cache(tmp_path, monkeypatch):
         F.open_face.cache_clear()
         F.installed_faces.cache_clear()
         segment._memo.clear()
-        segment._known_here.clear()
-        segment._disk = None
 
     clear()
     yield folder / "typeset"
@@ -193,45 +191,6 @@ def test_a_damaged_face_list_is_ignored_and_rewritten(own_cache):
     assert len(cache.load(F._FACES_CACHE, "fc-list")["rows"]) == len(real)
 
 
-# -- word segmentation ---------------------------------------------------------------------
-
-TITLES = ["丹江口库区水质安全保障指挥中心揭牌", "去年全市完成营造林61.22万亩",
-          "2023年我市创建省级移民美丽家园示范村14个"]
-
-
-def test_segmentation_is_jiebas_and_is_cached(own_cache):
-    import rjieba
-
-    for t in TITLES:
-        assert segment.words(t) == [w for w in rjieba.cut(t) if w]
-    segment.release()
-    assert segment._jieba is None
-    # a new process (memo and file read afresh) gets the answers from the file
-    segment._memo.clear()
-    segment._disk = None
-    planted = ["丹", "江口库区水质安全保障指挥中心揭牌"]
-    stored = cache.load(segment._cache_name(), segment._cache_key())
-    assert set(stored) == set(TITLES)
-    stored[TITLES[0]] = planted
-    stored[TITLES[1]] = ["not", "this", "title"]     # damaged: does not spell the text
-    cache.store(segment._cache_name(), segment._cache_key(), stored)
-    assert segment.words(TITLES[0]) == planted
-    assert segment._jieba is None                    # no dictionary loaded for a known text
-    assert segment.words(TITLES[1]) == [w for w in rjieba.cut(TITLES[1]) if w]
-    assert segment._jieba is not None
-
-
-def test_a_damaged_segmentation_file_is_ignored_and_rewritten(own_cache):
-    segment._disk = None
-    path = own_cache / segment._cache_name()
-    path.parent.mkdir(parents=True)
-    path.write_bytes(b"\x89PNG not json")
-    assert segment.words(TITLES[0]) == ["丹江口", "库区", "水质", "安全", "保障", "指挥",
-                                        "中心", "揭牌"]
-    assert cache.load(segment._cache_name(), segment._cache_key()) == {
-        TITLES[0]: segment.words(TITLES[0])}
-
-
 # -- writers at once -----------------------------------------------------------------------
 
 WRITER = """
@@ -271,20 +230,15 @@ import sys
 from pathlib import Path
 from typeset import pipeline
 from typeset.text import segment
-started = []
-spawn = segment._spawn
-segment._spawn = lambda path: started.append(path) or spawn(path)
 pipeline.build(Path(sys.argv[1]))
-segment.release()
-print("fontTools.ttLib" in sys.modules, "rjieba.rjieba" in sys.modules or "rjieba" in sys.modules,
-      bool(started))
+print("fontTools.ttLib" in sys.modules, segment._whole is not None, len(segment._memo) > 0)
 """
 
 
 def test_two_renders_at_once_share_the_cache_and_a_warm_run_loads_less(own_cache, tmp_path):
     """Two renders of the sample page at once on an empty cache: both succeed with the same
     bytes; the cache they leave is whole; a later run sets the page without fontTools' font
-    reader or the segmenter's dictionary, with the same bytes."""
+    reader, with the same bytes."""
     spec = str(ROOT / "layouts" / "sample-page.yaml")
     env = dict(os.environ)
     runs = [subprocess.Popen([sys.executable, "-m", "typeset", "render", spec, "-o",
@@ -297,30 +251,25 @@ def test_two_renders_at_once_share_the_cache_and_a_warm_run_loads_less(own_cache
     assert files and not [p for p in files if p.name.endswith(".tmp")]
     for p in files:
         assert json.loads(p.read_bytes())["format"] == cache.CACHE_FORMAT
-    assert {p.parent.name for p in files} >= {"font-facts", "segment", "photo-checks"}
+    assert {p.parent.name for p in files} >= {"font-facts", "photo-checks"}
     probe = subprocess.run([sys.executable, "-c", PROBE, spec], env=env, cwd=ROOT,
                            capture_output=True, text=True, timeout=600)
     assert probe.returncode == 0, probe.stderr
-    assert probe.stdout.split() == ["False", "False", "False"]   # nor a segmentation companion
+    assert probe.stdout.split() == ["False", "False", "True"]   # nor jieba's whole dictionary
     subprocess.run([sys.executable, "-m", "typeset", "render", spec, "-o", str(tmp_path / "o2"),
                     "-q", "--no-preflight"], env=env, cwd=ROOT, check=True, timeout=600)
     assert (tmp_path / "o2" / "sample-page.pdf").read_bytes() == pdfs[0]
 
 
-def test_a_cold_run_reads_fonts_without_fonttools_and_segments_in_a_companion(own_cache):
-    """On an empty cache the facts of every face are read without fontTools and the headlines
-    are segmented by a companion process: the run itself loads neither; the facts and words it
-    leaves in the cache are fontTools' and jieba's."""
-    import rjieba
-
+def test_a_cold_run_reads_fonts_without_fonttools_nor_jiebas_whole_dictionary(own_cache):
+    """On an empty cache the facts of every face are read without fontTools, and the headlines
+    are segmented without loading jieba's whole dictionary (text/segment.py); the facts it leaves
+    in the cache are fontTools'."""
     spec = str(ROOT / "layouts" / "sample-page.yaml")
     probe = subprocess.run([sys.executable, "-c", PROBE, spec], env=dict(os.environ), cwd=ROOT,
                            capture_output=True, text=True, timeout=600)
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.split() == ["False", "False", "True"]
-    stored = cache.load(segment._cache_name(), segment._cache_key())
-    for t in TITLES:
-        assert stored[t] == [w for w in rjieba.cut(t) if w]
     facts = list((own_cache / "font-facts").iterdir())
     assert len(facts) >= 4
     for entry in facts:
@@ -406,9 +355,9 @@ def test_a_cache_that_cannot_be_written_only_costs_time(own_cache, tmp_path, mon
     assert _render(spec, tmp_path / "b") == good
 
 
-def test_a_jump_cut_reads_word_ends_through_the_segmentation_cache(own_cache):
-    """Where a jump may cut comes from segment.words (cached), not from a freshly loaded jieba:
-    an edition worker setting a page with a jump loaded the ≈ 30 MiB dictionary for every page."""
+def test_a_jump_cut_takes_jiebas_word_ends_without_its_whole_dictionary(own_cache):
+    """Where a jump may cut: rjieba's word ends, found without loading jieba's whole dictionary
+    (an edition worker setting a page with a jump once loaded ≈ 30 MiB for it, every page)."""
     import rjieba
 
     from typeset.layout.jump import _word_ends
@@ -423,10 +372,9 @@ def test_a_jump_cut_reads_word_ends_through_the_segmentation_cache(own_cache):
     for w in rjieba.cut(text):
         n += len(w)
         ends.add(n)
+    segment._whole = None
     assert _word_ends(atoms) == ends
-    segment.release()
-    assert _word_ends(atoms) == ends
-    assert segment._jieba is None          # a known text: no dictionary loaded
+    assert segment._whole is None
 
 
 def test_character_classes_are_read_from_the_cache_until_the_data_file_changes(

@@ -1,5 +1,5 @@
 """A small cache on disk for facts that are slow to find and the same every run for the same
-input: per-font facts, the installed-font list, word segmentation of display lines, photos that
+input: per-font facts, the installed-font list, glyph ink boxes, character classes, photos that
 passed their check (the PDF writer's encoded streams have their own, render/streamcache.py).
 
 Where: `$XDG_CACHE_HOME/typeset` (default `~/.cache/typeset`); `TYPESET_CACHE=off` turns it off

@@ -152,8 +152,6 @@ def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is not threading.main_thread():
         return _main(argv)
     command = (sys.argv[1:] if argv is None else argv)[:1]
-    if command in (["render"], ["check"]):
-        _segmenter_ahead((sys.argv[1:] if argv is None else argv)[1:])
     if command in (["render"], ["check"]) and gc.isenabled():
         # A few pages, then the process ends: the cycle collector stays off while modules load
         # and pages are set (pipeline.paused_gc says why); each page leaves only a few thousand
@@ -170,27 +168,6 @@ def main(argv: list[str] | None = None) -> int:
                 # collection of every object of the run on the way out (≈ 0.04 s)
                 gc.freeze()
             gc.enable()
-
-
-def _segmenter_ahead(args: list[str]) -> None:
-    """One page spec to render or check: start loading jieba's dictionary in a companion
-    process now, while the modules load (typeset/text/segment.py `start`: nothing when the spec
-    was set before with every display text known). Not for an edition (its pages are set by
-    workers that segment in-process)."""
-    import re
-
-    specs = [a for a in args if a.endswith((".yaml", ".yml"))]
-    if len(specs) != 1 or not Path(specs[0]).is_file():
-        return
-    try:
-        with open(specs[0], encoding="utf-8-sig") as f:
-            if re.search(r"^edition[ \t]*:", f.read(), re.M):    # as edition.spec.is_edition
-                return
-    except (OSError, UnicodeDecodeError):
-        return
-    from typeset.text import segment
-
-    segment.start(specs[0])
 
 
 def _main_with_signals(argv: list[str] | None, command: list[str]) -> int:

@@ -48,17 +48,12 @@ def paused_gc():
 def build(spec_path: Path, progress=None, memo=None) -> tuple:
     """Load and lay out a spec, then run the page checks (result.problems). `memo`: a
     layout/memo.py LayoutMemo kept by a long-lived process (watch) between renders."""
-    from typeset.text import segment
-
     with paused_gc():
         try:
-            segment.start(spec_path)    # jieba's dictionary loads on the other core (segment.py)
             list_faces_ahead()          # fc-list, if the cached face list is stale
             spec = load_spec(spec_path)
-            segment.prefetch(segment.display_texts(spec), spec_path)
             return spec, layout_checked(spec, progress, memo)
         except BaseException:
-            segment.stop()
             forget_faces_ahead()
             raise
 
@@ -116,9 +111,6 @@ def _render(spec_path: Path, out_dir: Path, progress, preflight: bool | None,
 def _write(spec_path: Path, out_dir: Path, progress, preflight: bool | None,
            memo=None) -> RenderResult:
     spec, result = build(spec_path, progress, memo)
-    from typeset.text.segment import release
-
-    release()        # the word segmenter's dictionary is not needed to write: less memory at the peak
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf = out_dir / output_name(spec)
     if progress:

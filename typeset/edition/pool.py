@@ -34,9 +34,7 @@ PAGE_TITLE = "typeset-page"
 def warm_up() -> None:
     """What every page needs before its first line, done once by a new worker while the parent
     plans: the imports of the whole page task (setting, checks, PDF, preflight, preview), which
-    each page's child then shares. (Fonts open in each page's child, and the word segmenter's
-    dictionary, ≈ 30 MiB, loads only when a segmentation is not in the disk cache: they go with
-    the child.)"""
+    each page's child then shares. (Fonts open in each page's child and go with it.)"""
     import typeset.checks  # noqa: F401
     import typeset.edition.plan  # noqa: F401
     import typeset.layout.elements  # noqa: F401
@@ -96,7 +94,7 @@ def _serve(conn, fonts: list) -> None:
 def set_in_child(job: dict, upstream: list) -> bytes:
     """Set one page in a child forked from this process; return its pickled outcome. The child
     exits when the page is done, so whatever the page loaded (fonts, glyph and shaping caches,
-    the segmenter's dictionary, the heap it fragmented) goes with it. A child that dies, or
+    the heap it fragmented) goes with it. A child that dies, or
     ends without a whole outcome, fails its page only."""
     read, write = os.pipe()
     worker = os.getpid()

@@ -2,7 +2,7 @@
 
 A display line is never justified. It breaks only at phrase boundaries: a space in the copy
 marks an explicit break point (used only when the whole line does not fit), otherwise a Chinese
-word segmenter (jieba, through rjieba; results cached by `typeset/text/segment.py`) finds the
+word segmenter (jieba, through rjieba: `typeset/text/segment.py`) finds the
 words, numbers stay with their units and brackets with their words, and the breaks are chosen
 to balance line lengths. (BudouX's zh-Hans
 model was tried first; it split 美丽家|园 and 1|4 in the seed's titles.)
@@ -36,13 +36,6 @@ class SetDisplayLine:
     style: DisplayStyle
     width: float        # pt
     runs_for: object    # callable(x, baseline, owner) -> list[GlyphRun]
-
-
-def _segmenter():
-    """The loaded word segmenter (kept for callers that load it ahead, e.g. before forking)."""
-    from typeset.text.segment import segmenter
-
-    return segmenter()
 
 
 _NO_BREAK_AFTER = set("“‘（《〈【〔「『")

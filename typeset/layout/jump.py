@@ -109,8 +109,7 @@ def flow_with_jump(pieces: list[FlowPiece], frames: list, grid: Grid, composer: 
 
 def _word_ends(atoms) -> set[int]:
     """Atom counts i such that atoms[:i] ends a word of the paragraph (rjieba's segmentation,
-    which keeps punctuation as words of its own): where a jump may cut. Through the segmentation
-    cache, so a page set before does not load jieba's dictionary (≈ 30 MiB) again."""
+    which keeps punctuation as words of its own): where a jump may cut."""
     from typeset.text.segment import words
 
     text = "".join(a.text for a in atoms)
