@@ -85,6 +85,52 @@ def test_a_render_encodes_its_photo_once(tmp_path, monkeypatch):
     assert len(calls) == 1
 
 
+def test_a_photo_the_spec_decides_is_encoded_before_layout_and_once(tmp_path, monkeypatch):
+    """The sample page's photo block fixes its height (photo_lines), so what decides its
+    samples is known from the spec: its encoding starts before the first block is laid out, and
+    the placed photo takes that job (the samples are made once)."""
+    from typeset import pipeline
+    from typeset.render import images, prefetch
+
+    monkeypatch.setenv("TYPESET_CACHE", "off")
+    calls, ahead = [], []
+    real = images._samples
+    monkeypatch.setattr(images, "_samples", lambda item: calls.append(item) or real(item))
+    layout = pipeline.layout_checked
+    monkeypatch.setattr(pipeline, "layout_checked", lambda *a, **k: (
+        ahead.append(len(prefetch._state["ahead"])), layout(*a, **k))[1])
+    pipeline.render(ROOT / "layouts" / "sample-page.yaml", tmp_path / "out", preflight=False)
+    assert ahead == [1] and len(calls) == 1
+
+
+def test_a_photo_started_ahead_for_other_samples_is_not_used(tmp_path, monkeypatch):
+    """Should the guess made before layout differ from the photo layout places (here a crop
+    half as wide), the placed photo is encoded on its own and the page is the same."""
+    from typeset import pipeline
+    from typeset.layout import elements
+    from typeset.render import images
+
+    monkeypatch.setenv("TYPESET_CACHE", "off")
+    spec = ROOT / "layouts" / "sample-page.yaml"
+    pipeline.render(spec, tmp_path / "plain", preflight=False)
+    guess = elements.photo_ahead
+
+    def wrong(block, grid, print_spec):
+        item = guess(block, grid, print_spec)
+        left, top, right, bottom = item.crop
+        item.crop = (left, top, left + (right - left) / 2, bottom)
+        return item
+
+    calls = []
+    real = images._samples
+    monkeypatch.setattr(images, "_samples", lambda item: calls.append(item.crop) or real(item))
+    monkeypatch.setattr(elements, "photo_ahead", wrong)
+    pipeline.render(spec, tmp_path / "guessed", preflight=False)
+    assert len(calls) == 2 and calls[0] != calls[1]
+    assert ((tmp_path / "guessed" / "sample-page.pdf").read_bytes()
+            == (tmp_path / "plain" / "sample-page.pdf").read_bytes())
+
+
 _RENAME = """
 import hashlib, random, sys
 mode, faces = sys.argv[1], sys.argv[2:]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from typeset.font.face import forget_faces_ahead, list_faces_ahead
 from typeset.layout.page import PageResult, layout_page
 from typeset.prepress.profiles import get_profile
+from typeset.render.prefetch import photos_ahead
 from typeset.report import report_data, write_report
 from typeset.spec.load import load_spec
 
@@ -52,6 +53,7 @@ def build(spec_path: Path, progress=None, memo=None) -> tuple:
         try:
             list_faces_ahead()          # fc-list, if the cached face list is stale
             spec = load_spec(spec_path)
+            photos_ahead(spec)          # a render encodes its photos while the page is laid out
             return spec, layout_checked(spec, progress, memo)
         except BaseException:
             forget_faces_ahead()

@@ -13,7 +13,7 @@ from typeset.layout.grid import BASELINE_RATIO, Grid
 from typeset.layout.headline import (
     HEADLINE_FLOOR, DisplayStyle, display_width, place_x, set_display,
 )
-from typeset.layout.photo import ERROR_PPI, fit_photo, open_photo
+from typeset.layout.photo import ERROR_PPI, fit_photo, open_photo, photo_crop
 from typeset.layout.story import ElementFit, FlowPiece, StoryReport, flow_balanced, flow_story
 from typeset.render.prefetch import photo_placed
 from typeset.spec.model import BlockSpec, Placement
@@ -118,6 +118,29 @@ def _box(grid: Grid, place: Placement, page: D.Page, owner: str, weight: float =
                                 bh + 2 * grid.spec.line_gap, fill=tint,
                                 stroke=D.K100 if weight else None, stroke_width=weight,
                                 owner=owner))
+
+
+def photo_ahead(block: BlockSpec, grid: Grid, print_spec) -> D.Image | None:
+    """What `layout_photo` will encode for this block, known before any layout: its file, the
+    part shown (when the block fixes the photo's height, or shows the photo whole) and the print
+    settings; None when the part shown depends on the title and caption layout leaves room for.
+    Position and size are not the real ones: only what decides the encoded samples is."""
+    o = block.opts
+    info = block.photo
+    if info is None or info.width <= 0 or info.height <= 0 or info.mode not in SUPPORTED_MODES:
+        return None
+    _, _, width, _ = grid.rect(block.place)
+    if o.fit == "contain":
+        crop = (0.0, 0.0, 1.0, 1.0)
+    elif o.photo_lines is not None:
+        box_h = o.photo_lines * grid.pitch - grid.spec.line_gap   # as layout_photo sizes it
+        crop = photo_crop(info, width, box_h, o.fit, tuple(o.focus))
+    else:
+        return None
+    item = D.Image(str(info.path), 0.0, 0.0, width, 1.0, crop=crop)
+    item.grey = print_spec.colour == "mono"
+    item.max_ink, item.icc = print_spec.max_ink, print_spec.icc
+    return item
 
 
 def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> StoryReport:

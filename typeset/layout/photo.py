@@ -75,6 +75,25 @@ def open_photo(path: Path, reader) -> PhotoInfo:
     return PhotoInfo(path, size[0], size[1], mode)
 
 
+def photo_crop(info: PhotoInfo, w: float, h: float, fit: str,
+               focus: tuple[float, float]) -> tuple[float, float, float, float]:
+    """The part of the photo (fractions) shown in a box of w × h pt: all of it for `contain`;
+    for `cover`, the box's shape cut around `focus`."""
+    if fit == "contain":
+        return (0.0, 0.0, 1.0, 1.0)
+    src_ratio = info.width / info.height
+    box_ratio = w / h
+    if src_ratio > box_ratio:      # photo wider: crop the sides
+        cw = box_ratio / src_ratio
+        left = min(max(focus[0] - cw / 2, 0.0), 1.0 - cw)
+        crop = (left, 0.0, left + cw, 1.0)
+    else:                          # photo taller: crop top and bottom
+        ch = src_ratio / box_ratio
+        top = min(max(focus[1] - ch / 2, 0.0), 1.0 - ch)
+        crop = (0.0, top, 1.0, top + ch)
+    return tuple(round(c, 6) for c in crop)
+
+
 def fit_photo(info: PhotoInfo, x: float, y: float, w: float, h: float, fit: str,
               focus: tuple[float, float]) -> D.Image:
     """Place a photo in box (x, y, w, h) pt. `cover` fills the box and crops around `focus`
@@ -90,15 +109,8 @@ def fit_photo(info: PhotoInfo, x: float, y: float, w: float, h: float, fit: str,
         placed_w = dw
         crop_w = 1.0
     else:
-        if src_ratio > box_ratio:      # photo wider: crop the sides
-            cw = box_ratio / src_ratio
-            left = min(max(focus[0] - cw / 2, 0.0), 1.0 - cw)
-            crop = (left, 0.0, left + cw, 1.0)
-        else:                          # photo taller: crop top and bottom
-            ch = src_ratio / box_ratio
-            top = min(max(focus[1] - ch / 2, 0.0), 1.0 - ch)
-            crop = (0.0, top, 1.0, top + ch)
-        item = D.Image(str(info.path), x, y, w, h, crop=tuple(round(c, 6) for c in crop))
+        crop = photo_crop(info, w, h, fit, focus)
+        item = D.Image(str(info.path), x, y, w, h, crop=crop)
         placed_w = w
         crop_w = crop[2] - crop[0]
     ppi = info.width * crop_w / (placed_w / 72)
