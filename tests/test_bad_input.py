@@ -115,6 +115,25 @@ def test_byte_order_mark_is_accepted(tmp_path, capsys):
     assert len(pdfs) == 1
 
 
+@pytest.mark.parametrize("edition", [False, True])
+def test_an_output_folder_that_cannot_be_made_is_refused_plainly(tmp_path, capsys, edition):
+    """-o naming a file, or a folder inside a file: one message naming -o and the file, exit
+    2, nothing written (it was an internal error with a traceback for an edition)."""
+    from conftest import ROOT
+
+    spec = (ROOT / "layouts" / ("sample-edition.yaml" if edition else "lead-article.yaml"))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for out, said in ((blocker, "is a file, not a folder"),
+                      (blocker / "out", f"is inside {blocker}, which is a file")):
+        code = main(["render", str(spec), "-o", str(out), "-q"])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert err.startswith(f"error: -o/--output {out}: {said}"), err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
 def test_good_spec_renders(tmp_path, capsys):
     path = write_case(tmp_path, "blocks:" + GOOD_BLOCK)
     code, err, pdfs = run(tmp_path, path, capsys)

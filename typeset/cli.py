@@ -189,6 +189,25 @@ def _main_with_signals(argv: list[str] | None, command: list[str]) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _output_folder_problem(folder: Path) -> str | None:
+    """Why the PDFs cannot be written into `folder` (created if missing), or None."""
+    import os
+
+    blocker = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()),
+                   None)
+    if blocker is not None:
+        what = "is a file" if blocker == folder else f"is inside {blocker}, which is a file"
+        return f"{what}, not a folder; give -o a folder you can write to"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return (f"cannot be made ({exc.strerror or type(exc).__name__}); give -o a folder you "
+                "can write to")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "the output folder is not writable; give -o a folder you can write to"
+    return None
+
+
 def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
@@ -198,6 +217,11 @@ def _main(argv: list[str] | None) -> int:
         return _preflight(args, say)
     if args.command in ("preview", "diff", "schema", "watch", "fit", "proof"):
         return globals()[f"_{args.command}"](args, say)
+    if args.command == "render":
+        problem = _output_folder_problem(args.output)
+        if problem:
+            print(f"error: -o/--output {args.output}: {problem}", file=sys.stderr)
+            return EXIT_INPUT
     from typeset import pipeline
     from typeset.report import format_table, report_data
 
