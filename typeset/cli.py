@@ -190,21 +190,21 @@ def _main_with_signals(argv: list[str] | None, command: list[str]) -> int:
 
 
 def _output_folder_problem(folder: Path) -> str | None:
-    """Why the PDFs cannot be written into `folder` (created if missing), or None."""
+    """Why the PDFs could not be written into `folder`, or None. Nothing is created here (bad
+    input elsewhere must leave no trace): the folder, or the nearest folder above it that
+    exists, must be a folder this process can write into."""
     import os
 
-    blocker = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()),
-                   None)
-    if blocker is not None:
-        what = "is a file" if blocker == folder else f"is inside {blocker}, which is a file"
+    folder = Path(os.path.abspath(folder))
+    nearest = next((p for p in [folder, *folder.parents] if p.exists()), None)
+    if nearest is None:
+        return None
+    if not nearest.is_dir():
+        what = "is a file" if nearest == folder else f"is inside {nearest}, which is a file"
         return f"{what}, not a folder; give -o a folder you can write to"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return (f"cannot be made ({exc.strerror or type(exc).__name__}); give -o a folder you "
-                "can write to")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return "the output folder is not writable; give -o a folder you can write to"
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        where = "" if nearest == folder else f" ({nearest}, where it would be made)"
+        return f"the folder is not writable{where}; give -o a folder you can write to"
     return None
 
 
