@@ -133,14 +133,24 @@ def photo_ahead(block: BlockSpec, grid: Grid, print_spec) -> D.Image | None:
     if o.fit == "contain":
         crop = (0.0, 0.0, 1.0, 1.0)
     elif o.photo_lines is not None:
-        box_h = o.photo_lines * grid.pitch - grid.spec.line_gap   # as layout_photo sizes it
-        crop = photo_crop(info, width, box_h, o.fit, tuple(o.focus))
+        crop = photo_crop(info, width, _photo_height(grid, o.photo_lines), o.fit,
+                          tuple(o.focus))
     else:
         return None
     item = D.Image(str(info.path), 0.0, 0.0, width, 1.0, crop=crop)
+    _print_settings(item, print_spec)
+    return item
+
+
+def _photo_height(grid: Grid, lines: int) -> float:
+    """The photo's box height in pt for `lines` grid lines (one line gap less)."""
+    return lines * grid.pitch - grid.spec.line_gap
+
+
+def _print_settings(item: D.Image, print_spec) -> None:
+    """What the print settings decide of a photo's samples: grey or CMYK, ink limit, profile."""
     item.grey = print_spec.colour == "mono"
     item.max_ink, item.icc = print_spec.max_ink, print_spec.icc
-    return item
 
 
 def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page) -> StoryReport:
@@ -174,12 +184,9 @@ def layout_photo(block: BlockSpec, grid: Grid, composer: Composer, page: D.Page)
                           f"lines than the block has ({place.lines})")
     info = block.photo
     top = grid.line_top(place.line + used)
-    box_h = photo_lines * grid.pitch - grid.spec.line_gap
-    item = fit_photo(info, x, top, width, box_h, o.fit, tuple(o.focus))
+    item = fit_photo(info, x, top, width, _photo_height(grid, photo_lines), o.fit, tuple(o.focus))
     item.owner = block.id
-    ps = composer.print_spec
-    item.grey = ps.colour == "mono"
-    item.max_ink, item.icc = ps.max_ink, ps.icc
+    _print_settings(item, composer.print_spec)
     item.accepted_low_ppi = o.accept_low_resolution
     if item.ppi < ERROR_PPI and not item.accepted_low_ppi:
         raise block.error("photo", f"{block.source.name} has only {item.ppi:.0f} ppi at its "
