@@ -15,6 +15,11 @@ def out_folder(plan: Plan, out_dir: Path) -> Path:
     return out_dir / plan.edition.name
 
 
+def preview_name(file_name: str) -> str:
+    """The page preview's file name beside the page's PDF."""
+    return Path(file_name).stem + ".png"
+
+
 def write_page(outcome: dict, folder: Path) -> None:
     """The page's PDF and preview, each written atomically (called as each page finishes). The
     outcome then holds the PDF's path instead of its bytes, and no preview: the process that
@@ -26,7 +31,7 @@ def write_page(outcome: dict, folder: Path) -> None:
         write_atomic(path, outcome["pdf"])
         outcome["pdf"] = path
     if outcome.get("png"):
-        write_atomic(folder / (Path(outcome["file_name"]).stem + ".png"), outcome["png"])
+        write_atomic(folder / preview_name(outcome["file_name"]), outcome["png"])
         outcome["png"] = None
 
 

@@ -125,8 +125,9 @@ def _finish(job: dict, spec, result, data: dict, out: dict, pdf: Path, delivered
             out["png"] = buf.getvalue()
         else:
             from typeset.atomic import write_atomic
+            from typeset.edition.deliver import preview_name
 
-            write_atomic(pdf.with_suffix(".png"), buf.getbuffer())
+            write_atomic(pdf.parent / preview_name(pdf.name), buf.getbuffer())
 
 
 def lost_outcome(plan, i: int, exc: BaseException) -> dict:
