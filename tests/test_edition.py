@@ -493,6 +493,7 @@ def test_a_page_whose_process_dies_takes_no_other_page_with_it(tmp_path, monkeyp
     """A page's child dies (its worker reports it and goes on), or a worker itself dies (it is
     replaced): either way only that page fails."""
     import os
+    import time
 
     import typeset.edition.pool as pool
     from typeset.edition import render_edition
@@ -503,6 +504,10 @@ def test_a_page_whose_process_dies_takes_no_other_page_with_it(tmp_path, monkeyp
     def crashing(job, *upstream):
         if job["number"] == 2:
             os._exit(9)   # as if the OOM killer had struck
+        # the other pages take a while, so pages still wait when page 2's process dies (a page
+        # of this size takes ≈ 0.05 s: a worker slow to warm up could otherwise meet page 2
+        # after the other worker had set every other page, and then no replacement is needed)
+        time.sleep(0.3)
         return real(job, *upstream)
 
     monkeypatch.setattr(pool, name, crashing)
